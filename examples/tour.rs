@@ -4,9 +4,9 @@
 //! cargo run --release -p examples --example tour
 //! ```
 //!
-//! Each crate that has landed adds a section here. Every section runs on data it makes itself (and
-//! servers it starts itself, saying so when a binary is missing), and the tour exits non-zero if
-//! any section fails.
+//! Each crate that has landed adds a section here (a module in `tour/`). Every section runs on data
+//! it makes itself (and servers it starts itself, saying so when a binary is missing), and the
+//! tour exits non-zero if any section fails.
 
 use std::process::ExitCode;
 

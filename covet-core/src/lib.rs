@@ -1,0 +1,2 @@
+//! `covet-core` (work in progress).
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! `pathvein-core` (work in progress).
+#![forbid(unsafe_code)]

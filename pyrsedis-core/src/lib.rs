@@ -1,0 +1,2 @@
+//! `pyrsedis-core` (work in progress).
+#![forbid(unsafe_code)]
