@@ -147,8 +147,12 @@ fuzz_smoke() {
   local t ok=0
   for t in $targets; do
     echo "==> fuzz smoke: $t (${FUZZ_SECONDS}s)"
-    if (cd fuzz && cargo +nightly fuzz run "$t" -- -max_total_time="$FUZZ_SECONDS" \
-        -close_fd_mask=3 "seeds/$t" 2>&1 | tail -n 3); then :; else ok=1; echo "fuzz target $t failed" >&2; fi
+    # libFuzzer writes new inputs into its first corpus directory: a scratch one, so the committed
+    # seeds stay as they are.
+    mkdir -p "$LOG_DIR/corpus-$t"
+    if (cd fuzz && cargo +nightly fuzz run "$t" "$LOG_DIR/corpus-$t" "seeds/$t" -- \
+        -max_total_time="$FUZZ_SECONDS" -close_fd_mask=3 2>&1 | tail -n 3; exit "${PIPESTATUS[0]}"); then :
+    else ok=1; echo "fuzz target $t failed" >&2; fi
   done
   return $ok
 }
