@@ -48,6 +48,30 @@ pub enum Error {
     /// The scan root exists but is not a directory.
     #[error("scan root {0:?} is not a directory")]
     NotADirectory(PathBuf),
+    /// An object-store request failed (listing, reading, writing).
+    #[cfg(feature = "object-store")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
+    #[error("{action} {location:?}: {source}")]
+    Store {
+        /// What was being done (`listing`, ...).
+        action: &'static str,
+        /// The object or prefix involved.
+        location: String,
+        /// The underlying error.
+        #[source]
+        source: object_store::Error,
+    },
+    /// A blocking object-store call cannot run: it was made on a thread that is already running
+    /// an async runtime (use the `_async` function instead), or the runtime could not start.
+    #[cfg(feature = "object-store")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
+    #[error("{0}")]
+    Runtime(String),
+    /// The operation is not available for object stores.
+    #[cfg(feature = "object-store")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
+    #[error("not supported with object stores: {0}")]
+    Unsupported(&'static str),
 }
 
 impl Error {

@@ -77,13 +77,44 @@
 //!
 //! # Feature flags
 //!
-//! None yet; cloud storage through `object_store` is planned behind a feature.
+//! - **`object-store`**: scan and shuffle over any `object_store` backend (S3, GCS, Azure,
+//!   local, in memory): `StoreRoot`, `Scanner::scan_store` (and `_async`), `scan_store`,
+//!   `shuffle_store_to` (and `_async`), `StoreDestination`. Brings `object_store` 0.14 without
+//!   any cloud client (re-exported as `pathvein_core::object_store`); enable the backend you use
+//!   on your own `object_store` dependency (`features = ["gcp"]`, ...).
+//! - **`s3`**: `object-store` plus object_store's Amazon S3 client on reqwest and rustls with
+//!   the *ring* provider (no aws-lc, no OpenSSL), and `install_ring_provider`.
 //!
 //! # Object stores
 //!
-//! [`KeyTree`] builds a tree from object keys (the result of one recursive listing of a bucket
-//! prefix) and [`Scanner::scan_keys`] scans it with the same matcher; an `object_store` backend
-//! behind a feature is planned on top of it.
+//! [`KeyTree`] builds a tree from object keys and [`Scanner::scan_keys`] scans it with the same
+//! matcher as a local scan. With the `object-store` feature, `Scanner::scan_store` feeds it
+//! from *one* recursive, paginated listing of a prefix (one request per 1,000 keys on S3, where
+//! pathvein through UPath lists every directory), and `shuffle_store_to` copies matches to a
+//! local directory or another prefix from one more listing. Match paths are store locations
+//! (`bench/g00/exp_000`); `StoreRoot::url_of` renders them as `s3://bucket/bench/g00/exp_000`.
+#![cfg_attr(
+    feature = "object-store",
+    doc = r#"
+```
+use std::sync::Arc;
+use pathvein_core::object_store::{memory::InMemory, path::Path, ObjectStoreExt};
+use pathvein_core::{scan_store, FileStructurePattern, StoreRoot};
+
+let store = Arc::new(InMemory::new()); // or an AmazonS3, GoogleCloudStorage, MicrosoftAzure...
+tokio::runtime::Runtime::new()?.block_on(async {
+    store.put(&Path::from("lab/exp_1/a.csv"), "1".into()).await?;
+    store.put(&Path::from("lab/exp_1/raw/r.parquet"), "".into()).await
+})?;
+let root = StoreRoot::new(store, "lab")?.url("s3://bucket");
+let raw = FileStructurePattern::builder().directory_name("raw").build();
+let exp = FileStructurePattern::builder().directory_name("exp_*").file("*.csv").directory(raw).build();
+let found = scan_store(&root, &[exp])?; // blocking; `Scanner::scan_store_async` in async code
+assert_eq!(root.url_of(&found.matches[0].path), "s3://bucket/lab/exp_1");
+# Ok::<(), Box<dyn std::error::Error>>(())
+```
+"#
+)]
 //!
 //! # Errors
 //!
@@ -103,17 +134,31 @@ mod pathutil;
 mod pattern;
 mod scan;
 mod shuffle;
+#[cfg(feature = "object-store")]
+mod store;
 mod walk;
 
 pub use assess::assess;
 pub use error::{Error, Result};
 pub use glob::{Dialect, Glob};
 pub use listing::{KeyMatch, KeyTree};
+/// The `object_store` crate this one is built against (`Arc<dyn ObjectStore>`, `memory::InMemory`,
+/// `aws::AmazonS3Builder` with the `s3` feature, ...).
+#[cfg(feature = "object-store")]
+#[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
+pub use object_store;
 pub use pattern::{FileStructurePattern, PatternBuilder};
 pub use scan::{ScanError, ScanErrorKind, ScanMatch, ScanOptions, ScanOutput, Scanner, scan};
 pub use shuffle::{
     ShuffleError, ShuffleFailure, ShuffleInput, ShuffleOptions, ShuffleReport, ShuffleResult,
     Transfer, shuffle, shuffle_to, shuffle_with,
+};
+#[cfg(feature = "s3")]
+pub use store::install_ring_provider;
+#[cfg(feature = "object-store")]
+pub use store::{
+    DEFAULT_MAX_OBJECTS, StoreDestination, StoreRoot, scan_store, shuffle_store_to,
+    shuffle_store_to_async,
 };
 
 #[doc(hidden)]

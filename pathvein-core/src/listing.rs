@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::ffi::OsStr;
 
-use crate::compile::Bits;
+use crate::compile::{Bits, Compiled};
 use crate::scan::Scanner;
 
 /// A directory tree built from object keys (paths relative to the scanned prefix).
@@ -130,23 +130,9 @@ impl Scanner {
     /// ```
     pub fn scan_keys(&self, tree: &KeyTree, root_name: &str) -> Vec<KeyMatch> {
         let compiled = self.compiled();
-        let mut units = Vec::new();
-        let mut satisfied: Vec<Option<Bits>> = vec![None; tree.dirs.len()];
+        let satisfied = evaluate_tree(compiled, tree, root_name);
         let mut out = Vec::new();
-        // Children always have larger indices than their parent: evaluate from the end.
-        for (i, dir) in tree.dirs.iter().enumerate().rev() {
-            let mut files = compiled.file_bits();
-            for f in &dir.files {
-                compiled.add_file(OsStr::new(f), &mut files, &mut units);
-            }
-            let mut children = compiled.node_bits();
-            for &c in &dir.children {
-                if let Some(Some(bits)) = satisfied.get(c) {
-                    children.union(bits);
-                }
-            }
-            let name = if i == 0 { root_name } else { dir.name.as_str() };
-            let bits = compiled.evaluate(OsStr::new(name), &files, &children, &mut units);
+        for (dir, bits) in tree.dirs.iter().zip(&satisfied) {
             for (index, &node) in compiled.roots.iter().enumerate() {
                 if bits.get(node) {
                     out.push(KeyMatch {
@@ -155,10 +141,55 @@ impl Scanner {
                     });
                 }
             }
-            satisfied[i] = Some(bits);
         }
         out.sort();
         out
+    }
+}
+
+/// The pattern nodes each directory of `tree` satisfies, by directory index, evaluated bottom-up.
+pub(crate) fn evaluate_tree(compiled: &Compiled, tree: &KeyTree, root_name: &str) -> Vec<Bits> {
+    let mut units = Vec::new();
+    let mut satisfied: Vec<Option<Bits>> = vec![None; tree.dirs.len()];
+    // Children always have larger indices than their parent: evaluate from the end.
+    for (i, dir) in tree.dirs.iter().enumerate().rev() {
+        let mut files = compiled.file_bits();
+        for f in &dir.files {
+            compiled.add_file(OsStr::new(f), &mut files, &mut units);
+        }
+        let mut children = compiled.node_bits();
+        for &c in &dir.children {
+            if let Some(Some(bits)) = satisfied.get(c) {
+                children.union(bits);
+            }
+        }
+        let name = if i == 0 { root_name } else { dir.name.as_str() };
+        satisfied[i] = Some(compiled.evaluate(OsStr::new(name), &files, &children, &mut units));
+    }
+    satisfied
+        .into_iter()
+        .map(|b| b.unwrap_or_else(|| compiled.node_bits()))
+        .collect()
+}
+
+#[cfg(feature = "object-store")]
+impl KeyTree {
+    /// The directory at `path` (relative to the root, `/`-separated; `""` is the root).
+    pub(crate) fn find(&self, path: &str) -> Option<usize> {
+        self.index.get(path).copied()
+    }
+
+    /// Directory `i`: its path, its files' names, and its child directories' indices and names.
+    pub(crate) fn dir(
+        &self,
+        i: usize,
+    ) -> Option<(&str, &[String], impl Iterator<Item = (usize, &str)>)> {
+        let d = self.dirs.get(i)?;
+        let children = d
+            .children
+            .iter()
+            .filter_map(|&c| Some((c, self.dirs.get(c)?.name.as_str())));
+        Some((d.path.as_str(), d.files.as_slice(), children))
     }
 }
 

@@ -98,6 +98,29 @@ impl ShuffleOptions {
     }
 }
 
+#[cfg(feature = "object-store")]
+impl ShuffleOptions {
+    pub(crate) fn is_overwrite(&self) -> bool {
+        self.overwrite
+    }
+
+    pub(crate) fn is_dryrun(&self) -> bool {
+        self.dryrun
+    }
+
+    pub(crate) fn transfer_mode(&self) -> Transfer {
+        self.transfer
+    }
+
+    pub(crate) fn glob_dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub(crate) fn fail_after(&self) -> Option<usize> {
+        self.fail_after
+    }
+}
+
 /// One structure to copy: `source` is copied *to* `destination` (its children become the
 /// destination's children), using `pattern` to choose what to copy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,6 +182,17 @@ pub enum ShuffleError {
         /// The copied file.
         path: PathBuf,
     },
+    /// An object-store operation failed.
+    #[cfg(feature = "object-store")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
+    Store {
+        /// What was being done.
+        action: &'static str,
+        /// The object (or prefix) involved.
+        location: String,
+        /// The underlying error.
+        source: object_store::Error,
+    },
 }
 
 impl fmt::Display for ShuffleError {
@@ -172,6 +206,12 @@ impl fmt::Display for ShuffleError {
                 source,
             } => write!(f, "{action} {path:?}: {source}"),
             Self::Verify { path } => write!(f, "copy of {path:?} does not match its source"),
+            #[cfg(feature = "object-store")]
+            Self::Store {
+                action,
+                location,
+                source,
+            } => write!(f, "{action} {location:?}: {source}"),
         }
     }
 }
@@ -180,6 +220,8 @@ impl std::error::Error for ShuffleError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Io { source, .. } => Some(source),
+            #[cfg(feature = "object-store")]
+            Self::Store { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -372,7 +414,7 @@ fn plan(
 static TEMP_COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A hidden temporary name next to `path`.
-fn temp_sibling(path: &Path) -> PathBuf {
+pub(crate) fn temp_sibling(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

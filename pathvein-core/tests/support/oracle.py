@@ -81,6 +81,17 @@ def handle(req):
         res = scan(UPath(f"memory://{base}"), pats)
         prefix = f"memory://{base}"
         return sorted({(str(r.source)[len(prefix):].lstrip("/"), i) for r in res for i, p in enumerate(pats) if p == r.pattern})
+    if op == "scan_s3":
+        # pathvein[s3]: UPath over s3fs against a local moto server; a fresh s3fs instance (and
+        # listing cache) per scan, as a new process would have.
+        from upath import UPath
+        base = f"s3://{req['bucket']}/{req['prefix']}"
+        root = UPath(base, key="test", secret="test", endpoint_url=req["endpoint"],
+                     client_kwargs={"region_name": "us-east-1"},
+                     skip_instance_cache=True)
+        pats = patterns(req)
+        res = scan(root, pats)
+        return sorted({(str(r.source)[len(base):].lstrip("/"), i) for r in res for i, p in enumerate(pats) if p == r.pattern})
     raise ValueError(f"unknown op {op}")
 
 
