@@ -1,0 +1,480 @@
+//! One connection: read, parse every complete request in the buffer, answer each in order
+//! into one write buffer, write once, repeat.
+//!
+//! The rules that keep one byte stream from getting two interpretations:
+//!
+//! - a request's body is consumed (or the connection closed) before the next head is parsed;
+//! - after any framing error the error response is written and the connection is closed
+//!   (lingering briefly so the response is not lost to a reset); nothing after the error is
+//!   parsed;
+//! - responses leave in request order, batched: the write buffer is flushed only before the
+//!   connection has to wait for more bytes, before a streamed body, or before closing.
+
+use std::io;
+use std::time::Duration;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::{Instant, timeout};
+
+use super::body::ChunkedDecoder;
+use super::encode::{CONTINUE, Finish, LAST_CHUNK, encode, put_chunk};
+use super::parse::{Framing, Head, parse_head};
+use crate::error::Error;
+use crate::handler::Reply;
+use crate::method::{Method, Version};
+use crate::metrics::Shard;
+use crate::request::Request;
+use crate::response::Response;
+use crate::router::Lookup;
+use crate::server::Shared;
+
+/// Bytes reserved for each read.
+const READ_CHUNK: usize = 8 * 1024;
+
+/// Responses buffered before a write even when more pipelined requests are waiting.
+const MAX_BATCH: usize = 64 * 1024;
+
+/// How long, and how much, a closing connection keeps reading so its last response is not
+/// destroyed by a TCP reset.
+const LINGER_TIME: Duration = Duration::from_millis(500);
+const LINGER_BYTES: usize = 256 * 1024;
+
+enum Read {
+    Data,
+    Eof,
+    Timeout,
+    Shutdown,
+}
+
+/// What to do after a request has been answered.
+enum Next {
+    Continue,
+    Close,
+    /// The response switched protocols: hand the connection to this WebSocket session.
+    Upgrade(crate::ws::Session),
+}
+
+/// Serves HTTP/1.1 on `io` until the peer leaves, an error closes it, or the server shuts
+/// down.
+pub(crate) async fn serve<S>(io: S, shared: &Shared, metrics: Option<&Shard>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut conn = Conn {
+        io,
+        rbuf: BytesMut::with_capacity(READ_CHUNK),
+        wbuf: BytesMut::with_capacity(READ_CHUNK),
+        shared,
+        metrics,
+    };
+    // I/O errors end the connection; there is no one left to tell.
+    let _ = conn.run().await;
+}
+
+struct Conn<'a, S> {
+    io: S,
+    rbuf: BytesMut,
+    wbuf: BytesMut,
+    shared: &'a Shared,
+    metrics: Option<&'a Shard>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
+    async fn run(&mut self) -> io::Result<()> {
+        loop {
+            if self.rbuf.is_empty() {
+                self.flush().await?;
+                match self
+                    .read(self.shared.timeouts.keep_alive_idle, true)
+                    .await?
+                {
+                    Read::Data => {}
+                    Read::Eof | Read::Timeout | Read::Shutdown => return self.close().await,
+                }
+            }
+            let Some(head) = self.read_head().await? else {
+                return Ok(());
+            };
+            let started = self.metrics.map(|_| Instant::now());
+            let head_bytes = self.rbuf.split_to(head.len()).freeze();
+            let Some(body) = self.read_body(&head).await? else {
+                return Ok(());
+            };
+            match self.respond(head_bytes, head, body, started).await? {
+                // A long pipelined burst still goes out in bounded batches.
+                Next::Continue if self.wbuf.len() >= MAX_BATCH => self.flush().await?,
+                Next::Continue => {}
+                Next::Close => return self.close().await,
+                Next::Upgrade(session) => {
+                    self.flush().await?;
+                    crate::ws::session::run(&mut self.io, &mut self.rbuf, session).await;
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Reads until a whole head is buffered; `None` when the connection is done.
+    async fn read_head(&mut self) -> io::Result<Option<Head>> {
+        let deadline = Instant::now() + self.shared.timeouts.header_read;
+        loop {
+            match parse_head(&self.rbuf, &self.shared.limits) {
+                Ok(Some(head)) => return Ok(Some(head)),
+                Ok(None) => {}
+                Err(e) => return self.fail(&e).await.map(|()| None),
+            }
+            self.flush().await?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.read(left, false).await? {
+                Read::Data => {}
+                Read::Eof | Read::Shutdown => return Ok(None),
+                Read::Timeout => {
+                    let e = Error::new_protocol(408, "timed out reading the request head");
+                    return self.fail(&e).await.map(|()| None);
+                }
+            }
+        }
+    }
+
+    /// Reads the body the head announced; `None` when the connection is done.
+    async fn read_body(&mut self, head: &Head) -> io::Result<Option<Bytes>> {
+        let wants_continue = head.expect_continue() && head.version() == Version::Http11;
+        let mut continued = false;
+        match head.framing() {
+            Framing::Length(len) => {
+                // The parser bounded `len` by `max_body`, which a buffer can hold.
+                let len = usize::try_from(len).unwrap_or(usize::MAX);
+                while self.rbuf.len() < len {
+                    if wants_continue && !continued {
+                        self.wbuf.put_slice(CONTINUE);
+                        continued = true;
+                    }
+                    self.rbuf.reserve(len - self.rbuf.len());
+                    if !self.wait_body().await? {
+                        return Ok(None);
+                    }
+                }
+                Ok(Some(self.rbuf.split_to(len).freeze()))
+            }
+            Framing::Chunked => {
+                let mut decoder = ChunkedDecoder::new(&self.shared.limits);
+                let mut body = BytesMut::new();
+                loop {
+                    match decoder.decode(&self.rbuf, &mut body) {
+                        Ok(d) => {
+                            self.rbuf.advance(d.consumed);
+                            if d.done {
+                                return Ok(Some(body.freeze()));
+                            }
+                        }
+                        Err(e) => return self.fail(&e).await.map(|()| None),
+                    }
+                    if wants_continue && !continued {
+                        self.wbuf.put_slice(CONTINUE);
+                        continued = true;
+                    }
+                    if !self.wait_body().await? {
+                        return Ok(None);
+                    }
+                }
+            }
+            _ => Ok(Some(Bytes::new())),
+        }
+    }
+
+    /// Waits for more body bytes; false when the connection is done.
+    async fn wait_body(&mut self) -> io::Result<bool> {
+        self.flush().await?;
+        match self
+            .read(self.shared.timeouts.body_read_idle, false)
+            .await?
+        {
+            Read::Data => Ok(true),
+            Read::Eof | Read::Shutdown => Ok(false),
+            Read::Timeout => {
+                let e = Error::new_protocol(408, "timed out reading the request body");
+                self.fail(&e).await?;
+                Ok(false)
+            }
+        }
+    }
+
+    async fn respond(
+        &mut self,
+        head_bytes: Bytes,
+        head: Head,
+        body: Bytes,
+        started: Option<Instant>,
+    ) -> io::Result<Next> {
+        let is_head = head.method() == Method::Head;
+        let version = head.version();
+        let wants_keep_alive = head.keep_alive();
+        let mut resp = self
+            .dispatch(Request::from_parts(head_bytes, head, body))
+            .await;
+        let keep_alive = wants_keep_alive && !self.shared.shutdown.latch.is_set();
+        let (finish, keep_alive) = encode(&resp, is_head, version, keep_alive, &mut self.wbuf);
+        if let (Some(m), Some(t)) = (self.metrics, started) {
+            m.record(resp.status_code(), t.elapsed());
+        }
+        if resp.status_code() == 101
+            && version == Version::Http11
+            && let Some(session) = resp.take_upgrade()
+        {
+            return Ok(Next::Upgrade(session));
+        }
+        let mut keep_alive = keep_alive;
+        match finish {
+            Finish::Done => {}
+            Finish::StreamChunked | Finish::StreamUntilClose => {
+                let chunked = finish == Finish::StreamChunked;
+                self.flush().await?;
+                if let Some(mut rx) = resp.take_stream() {
+                    while let Some(chunk) = rx.recv().await {
+                        if chunked {
+                            put_chunk(&chunk, &mut self.wbuf);
+                        } else {
+                            self.wbuf.put_slice(&chunk);
+                        }
+                        self.flush().await?;
+                    }
+                }
+                if chunked {
+                    self.wbuf.put_slice(LAST_CHUNK);
+                }
+            }
+            Finish::StreamSized(len) => {
+                self.flush().await?;
+                let mut left = len;
+                if let Some(mut rx) = resp.take_stream() {
+                    while left > 0 {
+                        let Some(chunk) = rx.recv().await else { break };
+                        let take =
+                            usize::try_from(left).map_or(chunk.len(), |l| l.min(chunk.len()));
+                        self.wbuf.put_slice(&chunk[..take]);
+                        left -= take as u64;
+                        self.flush().await?;
+                    }
+                }
+                // A body shorter than announced cannot be framed: close instead.
+                keep_alive &= left == 0;
+            }
+        }
+        Ok(if keep_alive {
+            Next::Continue
+        } else {
+            Next::Close
+        })
+    }
+
+    async fn dispatch(&self, mut req: Request) -> Response {
+        let hooks = &self.shared.hooks;
+        let after_req = hooks.after.as_ref().map(|_| req.head_only());
+        let early = match &hooks.before {
+            Some(before) => before(&mut req),
+            None => None,
+        };
+        let mut resp = match early {
+            Some(resp) => resp,
+            None => match self.shared.router.lookup(req.method(), req.path()) {
+                Lookup::Found {
+                    handler,
+                    names,
+                    captures,
+                } => {
+                    req.set_params(names, captures.spans());
+                    match handler.call(req) {
+                        Reply::Ready(resp) => resp,
+                        Reply::Pending(fut) => fut.await,
+                    }
+                }
+                Lookup::MethodNotAllowed { allow } => {
+                    Response::empty(405).header("Allow", allow.to_string())
+                }
+                _ => Response::empty(404),
+            },
+        };
+        if let (Some(after), Some(req)) = (&hooks.after, &after_req) {
+            after(req, &mut resp);
+        }
+        resp
+    }
+
+    /// Answers a protocol error and leaves the connection ready to close.
+    async fn fail(&mut self, err: &Error) -> io::Result<()> {
+        let status = err.status().unwrap_or(400);
+        if let Some(m) = self.metrics {
+            m.protocol_error();
+            m.record(status, Duration::ZERO);
+        }
+        let resp = Response::text(format!("{err}\n")).status(status);
+        encode(&resp, false, Version::Http11, false, &mut self.wbuf);
+        self.close().await
+    }
+
+    /// Flushes, half-closes, and lingers briefly so the peer reads the last response.
+    async fn close(&mut self) -> io::Result<()> {
+        self.flush().await?;
+        let _ = self.io.shutdown().await;
+        let deadline = Instant::now() + LINGER_TIME;
+        let mut drained = 0;
+        while drained < LINGER_BYTES {
+            self.rbuf.clear();
+            self.rbuf.reserve(READ_CHUNK);
+            match tokio::time::timeout_at(deadline, self.io.read_buf(&mut self.rbuf)).await {
+                Ok(Ok(n)) if n > 0 => drained += n,
+                _ => break,
+            }
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        if self.wbuf.is_empty() {
+            return Ok(());
+        }
+        let write = async {
+            self.io.write_all(&self.wbuf).await?;
+            self.io.flush().await
+        };
+        match timeout(self.shared.timeouts.write, write).await {
+            Ok(r) => r?,
+            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
+        }
+        self.wbuf.clear();
+        Ok(())
+    }
+
+    /// Reads more bytes, waiting at most `wait`; an idle wait also ends on shutdown.
+    async fn read(&mut self, wait: Duration, idle: bool) -> io::Result<Read> {
+        self.rbuf.reserve(READ_CHUNK);
+        let shared = self.shared;
+        let read = timeout(wait, self.io.read_buf(&mut self.rbuf));
+        let res = if idle {
+            tokio::select! {
+                r = read => r,
+                () = shared.shutdown.latch.wait() => return Ok(Read::Shutdown),
+            }
+        } else {
+            read.await
+        };
+        match res {
+            Err(_) => Ok(Read::Timeout),
+            Ok(Ok(0)) => Ok(Read::Eof),
+            Ok(Ok(_)) => Ok(Read::Data),
+            Ok(Err(e)) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, ReadBuf};
+
+    use super::*;
+    use crate::config::{Limits, Timeouts};
+
+    /// A stream that counts the writes the connection makes.
+    struct Counting {
+        inner: DuplexStream,
+        writes: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl AsyncRead for Counting {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.inner).poll_read(cx, buf)
+        }
+    }
+
+    impl AsyncWrite for Counting {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.writes
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Pin::new(&mut self.inner).poll_write(cx, buf)
+        }
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.inner).poll_flush(cx)
+        }
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.inner).poll_shutdown(cx)
+        }
+    }
+
+    async fn drive(input: &[u8]) -> (Vec<u8>, usize) {
+        let shared = Shared::standalone(
+            crate::probe::router().unwrap(),
+            Limits::default(),
+            Timeouts::default(),
+        );
+        let (client, server) = tokio::io::duplex(1 << 20);
+        let writes = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let io = Counting {
+            inner: server,
+            writes: writes.clone(),
+        };
+        let (mut rd, mut wr) = tokio::io::split(client);
+        wr.write_all(input).await.unwrap();
+        wr.shutdown().await.unwrap();
+        let serve = serve(io, &shared, None);
+        let read = async {
+            let mut out = Vec::new();
+            rd.read_to_end(&mut out).await.unwrap();
+            out
+        };
+        let ((), out) = tokio::join!(serve, read);
+        (out, writes.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn count(out: &[u8], needle: &[u8]) -> usize {
+        out.windows(needle.len()).filter(|w| *w == needle).count()
+    }
+
+    #[tokio::test]
+    async fn a_pipelined_burst_is_answered_with_one_write() {
+        let mut input = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".repeat(16);
+        input.extend_from_slice(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        let (out, writes) = drive(&input).await;
+        assert_eq!(count(&out, b"HTTP/1.1 200 OK"), 17);
+        assert_eq!(writes, 1, "17 responses should leave in one write");
+    }
+
+    #[tokio::test]
+    async fn an_error_stops_parsing_and_closes() {
+        let input = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        let (out, writes) = drive(input).await;
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+        assert_eq!(count(&out, b"HTTP/1.1 200 OK"), 1, "{text}");
+        assert_eq!(count(&out, b"OKHTTP/1.1 400 Bad Request\r\n"), 1, "{text}");
+        assert!(text.contains("Connection: close"));
+        assert!(
+            text.ends_with("HTTP/1.1 request without a Host field\n"),
+            "{text}"
+        );
+        assert_eq!(writes, 1);
+    }
+
+    #[tokio::test]
+    async fn eof_in_the_middle_of_a_head_closes_silently() {
+        let (out, _) = drive(b"GET / HTTP/1.1\r\nHo").await;
+        assert!(out.is_empty());
+    }
+
+    #[tokio::test]
+    async fn eof_in_the_middle_of_a_body_closes_silently() {
+        let (out, _) = drive(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc").await;
+        assert!(out.is_empty());
+    }
+}

@@ -1,0 +1,296 @@
+//! Server behaviour over real loopback sockets: bodies, streaming, HEAD/204/304,
+//! `Expect: 100-continue`, hooks, blocking handlers, hot route changes, listener modes.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use covet_core::{ListenMode, Response, handler};
+use support::{SENTINEL, TestServer, connect, exchange, read_responses};
+
+#[test]
+fn streaming_response_is_chunked() {
+    let server = TestServer::start();
+    let mut s = connect(server.addr());
+    s.write_all(b"GET /stream HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let resps = read_responses(&mut s, 1, &[]);
+    assert_eq!(resps[0].header("transfer-encoding"), Some("chunked"));
+    assert_eq!(resps[0].body, b"one two three");
+    assert_eq!(resps[0].header("content-length"), None);
+    // The connection stays usable after a streamed body.
+    s.write_all(b"GET /users/9 HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let resps = read_responses(&mut s, 1, &[]);
+    assert_eq!(resps[0].body, b"user 9");
+}
+
+#[test]
+fn streaming_response_to_http10_is_close_delimited() {
+    let server = TestServer::start();
+    let resps = exchange(server.addr(), b"GET /stream HTTP/1.0\r\n\r\n", &[]);
+    assert_eq!(resps.len(), 1);
+    assert_eq!(resps[0].body, b"one two three");
+    assert!(resps[0].closes());
+}
+
+#[test]
+fn no_body_for_204_304_and_head() {
+    let server = TestServer::start();
+    let mut req = Vec::new();
+    req.extend_from_slice(b"GET /status/204 HTTP/1.1\r\nHost: a\r\n\r\n");
+    req.extend_from_slice(b"GET /status/304 HTTP/1.1\r\nHost: a\r\n\r\n");
+    req.extend_from_slice(b"HEAD /json HTTP/1.1\r\nHost: a\r\n\r\n");
+    req.extend_from_slice(SENTINEL);
+    let resps = exchange(server.addr(), &req, &[false, false, true, false]);
+    let statuses: Vec<u16> = resps.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [204, 304, 200, 200]);
+    assert!(resps[..3].iter().all(|r| r.body.is_empty()));
+    assert_eq!(resps[0].header("content-length"), None);
+    assert_eq!(resps[2].header("content-length"), Some("27"));
+    assert_eq!(resps[2].header("content-type"), Some("application/json"));
+}
+
+#[test]
+fn expect_continue_gets_100_before_the_body_is_sent() {
+    let server = TestServer::start();
+    let mut s = connect(server.addr());
+    s.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 25];
+    s.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"HTTP/1.1 100 Continue\r\n\r\n");
+    s.write_all(b"hello").unwrap();
+    let resps = read_responses(&mut s, 1, &[]);
+    assert_eq!(resps[0].status, 200);
+    assert_eq!(resps[0].body, b"hello");
+}
+
+#[test]
+fn expect_continue_over_the_limit_gets_413_without_100() {
+    let server = TestServer::start();
+    let resps = exchange(
+        server.addr(),
+        b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2000000\r\n\r\n",
+        &[],
+    );
+    let statuses: Vec<u16> = resps.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [413]);
+}
+
+#[test]
+fn chunked_request_body_across_many_reads() {
+    let server = TestServer::start();
+    let mut s = connect(server.addr());
+    s.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")
+        .unwrap();
+    let mut expect = Vec::new();
+    for i in 0..50u8 {
+        let chunk = vec![b'a' + i % 26; 1000 + usize::from(i)];
+        s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .unwrap();
+        s.write_all(&chunk).unwrap();
+        s.write_all(b"\r\n").unwrap();
+        expect.extend_from_slice(&chunk);
+    }
+    s.write_all(b"0\r\n\r\n").unwrap();
+    let resps = read_responses(&mut s, 1, &[]);
+    assert_eq!(resps[0].body.len(), expect.len());
+    assert!(resps[0].body == expect);
+}
+
+#[test]
+fn date_header_is_present_and_well_formed() {
+    let server = TestServer::start();
+    let resps = exchange(server.addr(), SENTINEL, &[]);
+    let date = resps[0].header("date").unwrap();
+    assert_eq!(date.len(), 29);
+    assert!(date.ends_with(" GMT"));
+}
+
+#[test]
+fn json_params_catch_all_and_query() {
+    let server = TestServer::start();
+    let mut req = Vec::new();
+    req.extend_from_slice(b"GET /json HTTP/1.1\r\nHost: a\r\n\r\n");
+    req.extend_from_slice(b"GET /files/a/b/c.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+    req.extend_from_slice(b"GET /slow?ms=1 HTTP/1.1\r\nHost: a\r\n\r\n");
+    req.extend_from_slice(SENTINEL);
+    let resps = exchange(server.addr(), &req, &[]);
+    assert_eq!(resps[0].body, br#"{"message":"Hello, World!"}"#);
+    assert_eq!(resps[1].body, b"file a/b/c.txt");
+    assert_eq!(resps[2].body, b"slow done");
+}
+
+#[test]
+fn blocking_handler_does_not_block_other_connections() {
+    let server = TestServer::start();
+    let addr = server.addr();
+    let slow = std::thread::spawn(move || {
+        exchange(addr, b"POST /blocking HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc", &[])
+    });
+    // While the blocking handler sleeps, the single worker still serves others.
+    for _ in 0..5 {
+        let resps = exchange(addr, SENTINEL, &[]);
+        assert_eq!(resps[0].status, 200);
+    }
+    let resps = slow.join().unwrap();
+    assert_eq!(resps[0].body, b"abc");
+}
+
+#[test]
+fn hooks_run_before_routing_and_after_the_handler() {
+    let seen = Arc::new(AtomicUsize::new(0));
+    let seen2 = seen.clone();
+    let server = TestServer::start_with(move |b| {
+        b.before(|req| (req.path() == "/blocked").then(|| Response::text("blocked").status(403)))
+            .after(move |req, resp| {
+                seen2.fetch_add(1, Ordering::Relaxed);
+                resp.insert_header("X-Path", req.path().to_string());
+            })
+    });
+    let mut req = b"GET /blocked HTTP/1.1\r\nHost: a\r\n\r\n".to_vec();
+    req.extend_from_slice(SENTINEL);
+    let resps = exchange(server.addr(), &req, &[]);
+    assert_eq!(resps[0].status, 403);
+    assert_eq!(resps[0].header("x-path"), Some("/blocked"));
+    assert_eq!(resps[1].header("x-path"), Some("/"));
+    assert_eq!(seen.load(Ordering::Relaxed), 2);
+}
+
+#[test]
+fn routes_added_while_running_are_served() {
+    let server = TestServer::start();
+    let resps = exchange(
+        server.addr(),
+        b"GET /late HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        &[],
+    );
+    assert_eq!(resps[0].status, 404);
+    server
+        .server()
+        .router()
+        .get("/late", handler::ready(|_| Response::text("late")))
+        .unwrap();
+    let resps = exchange(
+        server.addr(),
+        b"GET /late HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        &[],
+    );
+    assert_eq!(
+        (resps[0].status, resps[0].body.as_slice()),
+        (200, &b"late"[..])
+    );
+}
+
+#[test]
+fn every_listen_mode_serves_from_several_workers() {
+    for mode in [ListenMode::ReusePort, ListenMode::Shared] {
+        let server = TestServer::start_with(|b| b.workers(3).listen_mode(mode));
+        let handles: Vec<_> = (0..12)
+            .map(|_| {
+                let addr = server.addr();
+                std::thread::spawn(move || exchange(addr, SENTINEL, &[])[0].status)
+            })
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), 200);
+        }
+    }
+}
+
+#[test]
+fn http10_keep_alive_is_honoured() {
+    let server = TestServer::start();
+    let mut s = connect(server.addr());
+    s.write_all(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        .unwrap();
+    let resps = read_responses(&mut s, 1, &[]);
+    assert_eq!(resps[0].header("connection"), Some("keep-alive"));
+    s.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    let rest = support::read_to_close(&mut s);
+    assert!(
+        rest.ends_with(b"\r\nConnection: close\r\n\r\nOK"),
+        "{}",
+        String::from_utf8_lossy(&rest)
+    );
+}
+
+#[test]
+fn metrics_count_requests_errors_and_connections() {
+    let metrics = covet_core::metrics::Metrics::new();
+    let m = metrics.clone();
+    let server = TestServer::start_with(move |b| b.workers(2).metrics(m));
+    let mut req =
+        b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /nope HTTP/1.1\r\nHost: a\r\n\r\n".to_vec();
+    req.extend_from_slice(SENTINEL);
+    exchange(server.addr(), &req, &[]);
+    let resps = exchange(server.addr(), b"GET / HTTP/1.1\r\n\r\n", &[]);
+    assert_eq!(resps[0].status, 400);
+    // Connections are counted closed once the server side has finished lingering.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while metrics.snapshot().connections_open() > 0 {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let s = metrics.snapshot();
+    assert_eq!(s.by_status_class, [0, 2, 0, 2, 0]);
+    assert_eq!(s.protocol_errors, 1);
+    assert_eq!(s.connections_accepted, 2);
+    let text = metrics.render_prometheus();
+    assert!(
+        text.contains("covet_requests_total{class=\"4xx\"} 2\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("covet_request_duration_seconds_count 4\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn files_are_streamed_with_their_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.json");
+    let content: Vec<u8> = (0..300_000u32)
+        .map(|i| (i % 251).to_le_bytes()[0])
+        .collect();
+    std::fs::write(&path, &content).unwrap();
+    let server = TestServer::start();
+    let p = path;
+    server
+        .server()
+        .router()
+        .get("/file", move |_req: covet_core::Request| {
+            let p = p.clone();
+            async move {
+                Response::file(&p)
+                    .await
+                    .unwrap_or_else(|_| Response::empty(404))
+            }
+        })
+        .unwrap();
+    server
+        .server()
+        .router()
+        .get("/missing", |_req: covet_core::Request| async {
+            Response::file("/nonexistent/covet")
+                .await
+                .unwrap_or_else(|_| Response::empty(404))
+        })
+        .unwrap();
+    let mut req = b"GET /file HTTP/1.1\r\nHost: a\r\n\r\n".to_vec();
+    req.extend_from_slice(b"HEAD /file HTTP/1.1\r\nHost: a\r\n\r\n");
+    req.extend_from_slice(b"GET /missing HTTP/1.1\r\nHost: a\r\n\r\n");
+    req.extend_from_slice(SENTINEL);
+    let resps = exchange(server.addr(), &req, &[false, true, false, false]);
+    let statuses: Vec<u16> = resps.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 404, 200]);
+    assert_eq!(resps[0].header("content-length"), Some("300000"));
+    assert_eq!(resps[0].header("content-type"), Some("application/json"));
+    assert!(resps[0].body == content, "file body differs");
+    assert_eq!(resps[1].header("content-length"), Some("300000"));
+    assert!(resps[1].body.is_empty());
+}
