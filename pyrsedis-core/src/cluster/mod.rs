@@ -1,0 +1,10 @@
+//! Redis Cluster: [`ClusterClient`] routes each command to the node serving its key's slot and
+//! follows `MOVED`/`ASK`; the slot and redirection helpers are usable on their own.
+
+mod client;
+mod redirect;
+mod slot;
+
+pub use client::ClusterClient;
+pub use redirect::{Redirect, RedirectKind};
+pub use slot::{SLOTS, crc16, hash_slot};
