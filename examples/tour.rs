@@ -10,11 +10,22 @@
 
 use std::process::ExitCode;
 
+#[path = "tour/covet.rs"]
+mod covet;
+#[path = "tour/pathvein.rs"]
+mod pathvein;
+#[path = "tour/pyrsedis.rs"]
+mod pyrsedis;
+
 /// One section of the tour: a crate's name and the demo that exercises it.
 type Section = (&'static str, fn() -> Result<(), Box<dyn std::error::Error>>);
 
 /// The sections, in the order they run. Each subsystem issue appends its crate's section.
-const SECTIONS: &[Section] = &[];
+const SECTIONS: &[Section] = &[
+    ("pyrsedis-core", pyrsedis::run),
+    ("pathvein-core", pathvein::run),
+    ("covet-core", covet::run),
+];
 
 fn main() -> ExitCode {
     if SECTIONS.is_empty() {

@@ -10,18 +10,21 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The example binary: `cargo test` and nextest build a package's examples before running its
+/// integration tests, next to the test executable's directory.
 fn example() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let bin = dir.join("examples/pathvein");
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "examples", "--example", "pathvein"])
-            .env("CARGO_TARGET_DIR", dir.parent().unwrap())
-            .status()
-            .unwrap();
-        assert!(status.success(), "could not build the pathvein example");
-    }
+    let bin = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples/pathvein");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p examples --example pathvein`",
+        bin.display()
+    );
     bin
 }
 

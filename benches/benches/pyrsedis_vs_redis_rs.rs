@@ -1,0 +1,359 @@
+//! pyrsedis-core against redis-rs 1.2.1, same process, same redis-server, interleaved rounds.
+//!
+//! ```text
+//! cargo bench -p benches --bench pyrsedis_vs_redis_rs
+//! ```
+//!
+//! Decoding: identical byte buffers, each client's own decoder to its own owned value type.
+//! Round trips: one connection each to one redis-server on loopback, sequential commands.
+//! redis-rs runs its synchronous `Connection` and its async `MultiplexedConnection`;
+//! pyrsedis-core runs its async `Client` on the same current-thread tokio runtime (and its
+//! `BlockingClient`, which hops to a shared runtime).
+#![allow(
+    clippy::unwrap_used,
+    reason = "a benchmark on fixed inputs; a panic is a bug report"
+)]
+
+use std::hint::black_box;
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use benches::Contest;
+use bytes::BytesMut;
+use pyrsedis_core::resp::{Decoder, ValueSink};
+use pyrsedis_core::{BlockingClient, Client, Pipeline, cmd};
+
+const ROUNDS: usize = 11;
+
+fn array_of_bulks(n: usize) -> Vec<u8> {
+    let mut out = format!("*{n}\r\n").into_bytes();
+    for i in 0..n {
+        let item = format!("element:{i}");
+        out.extend_from_slice(format!("${}\r\n{item}\r\n", item.len()).as_bytes());
+    }
+    out
+}
+
+/// Rows shaped like a FalkorDB compact result of 4 scalar columns.
+fn compact_rows(rows: usize) -> Vec<u8> {
+    let mut out = format!("*3\r\n*1\r\n*2\r\n:1\r\n$1\r\nx\r\n*{rows}\r\n").into_bytes();
+    for i in 0..rows {
+        let name = format!("person-{i}");
+        out.extend_from_slice(b"*4\r\n");
+        out.extend_from_slice(format!("*2\r\n:3\r\n:{i}\r\n").as_bytes());
+        out.extend_from_slice(format!("*2\r\n:2\r\n${}\r\n{name}\r\n", name.len()).as_bytes());
+        out.extend_from_slice(format!("*2\r\n:3\r\n:{}\r\n", i % 90).as_bytes());
+        out.extend_from_slice(b"*2\r\n:5\r\n$4\r\n0.25\r\n");
+    }
+    let stats = "Query internal execution time: 1.0 milliseconds";
+    out.extend_from_slice(format!("*1\r\n${}\r\n{stats}\r\n", stats.len()).as_bytes());
+    out
+}
+
+fn timed(f: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    f();
+    start.elapsed()
+}
+
+fn decode_contest(name: &str, bytes: &[u8], typed_graph: bool) {
+    let name = format!("{name} ({:.1} MB)", bytes.len() as f64 / 1e6);
+    let mut contest = Contest::new(name, ROUNDS);
+    contest.contender("redis-rs 1.2.1", || {
+        timed(|| {
+            black_box(redis::parse_redis_value(black_box(bytes)).unwrap());
+        })
+    });
+    contest.contender("pyrsedis-core", || {
+        timed(|| {
+            let mut buf = BytesMut::from(black_box(bytes));
+            let value = Decoder::new()
+                .decode(&mut buf, &mut ValueSink::new())
+                .unwrap();
+            black_box(value.unwrap());
+        })
+    });
+    if typed_graph {
+        contest.contender("pyrsedis-core, then typed graph values", || {
+            timed(|| {
+                let mut buf = BytesMut::from(black_box(bytes));
+                let value = Decoder::new()
+                    .decode(&mut buf, &mut ValueSink::new())
+                    .unwrap()
+                    .unwrap();
+                let schema = pyrsedis_core::graph::Schema::default();
+                black_box(pyrsedis_core::graph::compact::decode(&value, &schema).unwrap());
+            })
+        });
+    }
+    println!("{}", contest.run().to_markdown());
+}
+
+/// A fixture file of pyrsedis-core's captured FalkorDB replies, gunzipped when needed.
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../pyrsedis-core/tests/fixtures/falkordb/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    if name.ends_with(".gz") {
+        let out = std::process::Command::new("gzip")
+            .args(["-dc", &path])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        out.stdout
+    } else {
+        std::fs::read(path).unwrap()
+    }
+}
+
+fn decode_value(bytes: &[u8]) -> pyrsedis_core::Value {
+    let mut buf = BytesMut::from(bytes);
+    Decoder::new()
+        .decode(&mut buf, &mut ValueSink::new())
+        .unwrap()
+        .unwrap()
+}
+
+/// A real reply: 10,000 whole nodes from FalkorDB 4.22.1 (`MATCH (n:Item) RETURN n`).
+fn falkordb_capture_contest() {
+    use pyrsedis_core::graph::compact::{self, Decoded, NameTable, Schema};
+    let bytes = fixture("large_10k_nodes.resp2.bin.gz");
+    let mut schema = Schema::default();
+    for (table, file) in [
+        (NameTable::Labels, "large_db_labels.resp2.bin"),
+        (NameTable::PropertyKeys, "large_db_property_keys.resp2.bin"),
+    ] {
+        let Decoded::Result(names) =
+            compact::decode(&decode_value(&fixture(file)), &Schema::default()).unwrap()
+        else {
+            panic!("{file}");
+        };
+        schema.set(table, &names).unwrap();
+    }
+    let name = format!(
+        "decode: captured FalkorDB reply, 10k nodes ({:.2} MB)",
+        bytes.len() as f64 / 1e6
+    );
+    let mut contest = Contest::new(name, ROUNDS);
+    contest.contender("redis-rs 1.2.1 (to its Value)", || {
+        timed(|| {
+            black_box(redis::parse_redis_value(black_box(&bytes)).unwrap());
+        })
+    });
+    contest.contender("pyrsedis-core (to Value)", || {
+        timed(|| {
+            black_box(decode_value(black_box(&bytes)));
+        })
+    });
+    contest.contender("pyrsedis-core (to typed nodes, names resolved)", || {
+        timed(|| {
+            let value = decode_value(black_box(&bytes));
+            let Decoded::Result(result) = compact::decode(&value, &schema).unwrap() else {
+                panic!("a name is missing");
+            };
+            assert_eq!(result.rows.len(), 10_000);
+            black_box(result);
+        })
+    });
+    println!("{}", contest.run().to_markdown());
+}
+
+fn main() {
+    decode_contest(
+        "decode: array of 1M bulk strings",
+        &array_of_bulks(1_000_000),
+        false,
+    );
+    decode_contest(
+        "decode: 100k compact rows x 4 columns",
+        &compact_rows(100_000),
+        true,
+    );
+
+    falkordb_capture_contest();
+
+    let server = test_support::RedisServer::start();
+    let url = server.url();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ours = Client::open(&url).unwrap();
+    let ours_blocking = BlockingClient::open(&url).unwrap();
+    let mut theirs = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let mut theirs_async = rt
+        .block_on(
+            redis::Client::open(url.as_str())
+                .unwrap()
+                .get_multiplexed_async_connection(),
+        )
+        .unwrap();
+    ours_blocking.set("key", "0123456789abcdef").unwrap();
+
+    const N: usize = 2000;
+    for (label, get) in [("GET", true), ("SET", false)] {
+        let mut contest = Contest::new(
+            format!("{N} sequential {label} round trips (16-byte value)"),
+            ROUNDS,
+        );
+        contest.contender("redis-rs 1.2.1 (sync Connection)", || {
+            timed(|| {
+                for _ in 0..N {
+                    if get {
+                        black_box(
+                            redis::cmd("GET")
+                                .arg("key")
+                                .query::<Vec<u8>>(&mut theirs)
+                                .unwrap(),
+                        );
+                    } else {
+                        redis::cmd("SET")
+                            .arg("key")
+                            .arg("0123456789abcdef")
+                            .query::<()>(&mut theirs)
+                            .unwrap();
+                    }
+                }
+            })
+        });
+        contest.contender("pyrsedis-core Client (current-thread runtime)", || {
+            timed(|| {
+                rt.block_on(async {
+                    for _ in 0..N {
+                        if get {
+                            black_box(ours.get("key").await.unwrap());
+                        } else {
+                            ours.set("key", "0123456789abcdef").await.unwrap();
+                        }
+                    }
+                })
+            })
+        });
+        contest.contender("redis-rs 1.2.1 (async MultiplexedConnection)", || {
+            timed(|| {
+                rt.block_on(async {
+                    for _ in 0..N {
+                        if get {
+                            let v: Vec<u8> = redis::cmd("GET")
+                                .arg("key")
+                                .query_async(&mut theirs_async)
+                                .await
+                                .unwrap();
+                            black_box(v);
+                        } else {
+                            let () = redis::cmd("SET")
+                                .arg("key")
+                                .arg("0123456789abcdef")
+                                .query_async(&mut theirs_async)
+                                .await
+                                .unwrap();
+                        }
+                    }
+                })
+            })
+        });
+        contest.contender("pyrsedis-core BlockingClient", || {
+            timed(|| {
+                for _ in 0..N {
+                    if get {
+                        black_box(ours_blocking.get("key").unwrap());
+                    } else {
+                        ours_blocking.set("key", "0123456789abcdef").unwrap();
+                    }
+                }
+            })
+        });
+        println!("{}", contest.run().to_markdown());
+    }
+
+    let mut contest = Contest::new("pipeline of 1000 SET", ROUNDS);
+    contest.contender("redis-rs 1.2.1", || {
+        timed(|| {
+            let mut pipe = redis::pipe();
+            for i in 0..1000 {
+                pipe.cmd("SET").arg(format!("p:{i}")).arg(i).ignore();
+            }
+            pipe.query::<()>(&mut theirs).unwrap();
+        })
+    });
+    contest.contender("pyrsedis-core", || {
+        timed(|| {
+            let mut pipe = Pipeline::new();
+            for i in 0..1000 {
+                pipe.set(format!("p:{i}"), i);
+            }
+            black_box(rt.block_on(ours.pipeline(&pipe)).unwrap());
+        })
+    });
+    println!("{}", contest.run().to_markdown());
+
+    let keys: Vec<String> = (0..10_000).map(|i| format!("m:{i}")).collect();
+    let pairs: Vec<(String, String)> = keys
+        .iter()
+        .map(|k| (k.clone(), "0123456789abcdef".into()))
+        .collect();
+    ours_blocking.mset(&pairs).unwrap();
+    let mut contest = Contest::new("MGET of 10k keys", ROUNDS);
+    contest.contender("redis-rs 1.2.1", || {
+        timed(|| {
+            black_box(
+                redis::cmd("MGET")
+                    .arg(&keys)
+                    .query::<Vec<Option<Vec<u8>>>>(&mut theirs)
+                    .unwrap(),
+            );
+        })
+    });
+    contest.contender("pyrsedis-core", || {
+        timed(|| {
+            black_box(rt.block_on(ours.mget(&keys)).unwrap());
+        })
+    });
+    println!("{}", contest.run().to_markdown());
+
+    // LRANGE end to end, against a raw socket that only reads the reply's bytes.
+    let items: Vec<String> = (0..1_000_000).map(|i| format!("element:{i}")).collect();
+    for chunk in items.chunks(100_000) {
+        ours_blocking.rpush("big", chunk).unwrap();
+    }
+    let expected_len = array_of_bulks(1_000_000).len();
+    let mut raw = std::net::TcpStream::connect(server.addr()).unwrap();
+    raw.set_nodelay(true).unwrap();
+    let request = cmd("LRANGE").arg("big").arg(0).arg(-1).to_bytes();
+    let mut sink = vec![0u8; 1 << 20];
+    let mut contest = Contest::new("LRANGE of 1M elements, end to end", ROUNDS);
+    contest.contender("raw socket (read the bytes only)", || {
+        timed(|| {
+            raw.write_all(&request).unwrap();
+            let mut got = 0;
+            while got < expected_len {
+                got += raw.read(&mut sink).unwrap();
+            }
+        })
+    });
+    contest.contender("redis-rs 1.2.1", || {
+        timed(|| {
+            black_box(
+                redis::cmd("LRANGE")
+                    .arg("big")
+                    .arg(0)
+                    .arg(-1)
+                    .query::<redis::Value>(&mut theirs)
+                    .unwrap(),
+            );
+        })
+    });
+    contest.contender("pyrsedis-core", || {
+        timed(|| {
+            black_box(
+                rt.block_on(ours.send(&cmd("LRANGE").arg("big").arg(0).arg(-1)))
+                    .unwrap(),
+            );
+        })
+    });
+    println!("{}", contest.run().to_markdown());
+}
