@@ -147,7 +147,7 @@ fuzz_smoke() {
   ensure_cargo_tool cargo-fuzz cargo-fuzz "$CARGO_FUZZ_VERSION" || return 1
   local targets
   targets=$(cd fuzz && cargo fuzz list) || return 1
-  (cd fuzz && cargo +nightly fuzz build --quiet) || return 1
+  (cd fuzz && cargo +nightly fuzz build) || return 1
   local t ok=0
   for t in $targets; do
     echo "==> fuzz smoke: $t (${FUZZ_SECONDS}s)"

@@ -6,13 +6,12 @@
     reason = "a test helper that fails panics, with its location"
 )]
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use pyrsedis_core::cluster::{ClusterClient, hash_slot};
 use pyrsedis_core::{Client, ErrorKind, Pipeline, Value, cmd};
-use test_support::{Ready, ServerBuilder, ServerProcess, free_port, resp_roundtrip};
+use test_support::{RedisServer, ServerProcess, free_port};
 
 struct Cluster {
     nodes: Vec<ServerProcess>,
@@ -21,36 +20,24 @@ struct Cluster {
 }
 
 fn start_node() -> ServerProcess {
-    ServerBuilder::new("redis-server")
-        .args(|port, dir| {
-            let bus = free_port().unwrap().to_string();
-            [
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                &dir.to_string_lossy(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--cluster-enabled",
-                "yes",
-                "--cluster-config-file",
-                "nodes.conf",
-                "--cluster-node-timeout",
-                "2000",
-                "--cluster-port",
-                &bus,
-            ]
-            .map(str::to_owned)
-        })
-        .ready(Ready::Probe(Arc::new(|addr| {
-            resp_roundtrip(addr, b"PING\r\n").is_ok_and(|r| r.starts_with(b"+PONG"))
-        })))
-        .start()
-        .unwrap()
+    RedisServer::builder(|_, _| {
+        // A fresh bus port on every start attempt, like the client port.
+        let bus = free_port().unwrap().to_string();
+        [
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            "nodes.conf",
+            "--cluster-node-timeout",
+            "2000",
+            "--cluster-port",
+            &bus,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    })
+    .start()
+    .unwrap()
 }
 
 async fn cluster() -> Cluster {

@@ -1,5 +1,6 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,11 +22,21 @@ impl RedisServer {
     }
 
     /// Starts a server with extra configuration arguments (`["--requirepass", "secret"]`).
-    ///
-    /// The readiness probe sends a raw `PING`; a server that answers `-NOAUTH` counts as ready.
     pub fn start_with(extra: &[&str]) -> Result<RedisServer, Error> {
         let extra: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
-        let process = ServerBuilder::new("redis-server")
+        let process = RedisServer::builder(move |_, _| extra.clone()).start()?;
+        Ok(RedisServer { process })
+    }
+
+    /// A [`ServerBuilder`] for `redis-server` on loopback with persistence off, plus the arguments
+    /// `extra` computes from the port and directory (cluster or replica settings, say).
+    ///
+    /// The readiness probe sends a raw `PING`; a server that answers `-NOAUTH` counts as ready.
+    pub fn builder<F>(extra: F) -> ServerBuilder
+    where
+        F: Fn(u16, &Path) -> Vec<String> + Send + Sync + 'static,
+    {
+        ServerBuilder::new("redis-server")
             .args(move |port, dir| {
                 let mut args: Vec<String> = [
                     "--port",
@@ -44,15 +55,13 @@ impl RedisServer {
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect();
-                args.extend(extra.iter().cloned());
+                args.extend(extra(port, dir));
                 args
             })
             .ready(Ready::Probe(Arc::new(|addr| {
                 resp_roundtrip(addr, b"PING\r\n")
                     .is_ok_and(|reply| reply.starts_with(b"+PONG") || reply.starts_with(b"-NOAUTH"))
             })))
-            .start()?;
-        Ok(RedisServer { process })
     }
 
     /// The server's loopback address.
