@@ -91,6 +91,9 @@ pub struct Config {
     pub(crate) idle_timeout: Duration,
     pub(crate) connect_retries: u32,
     pub(crate) limits: Limits,
+    /// Send `READONLY` in the handshake (a cluster client's connections to replicas).
+    pub(crate) readonly: bool,
+    pub(crate) read_from_replicas: bool,
 }
 
 impl Config {
@@ -112,7 +115,21 @@ impl Config {
             idle_timeout: Duration::from_secs(300),
             connect_retries: 3,
             limits: Limits::default(),
+            readonly: false,
+            read_from_replicas: false,
         }
+    }
+
+    /// Cluster only: send read-only commands to replicas (see
+    /// [`crate::ClusterClient::read_from_replicas`]; `?read_from_replicas=true` in a URL).
+    pub fn read_from_replicas(mut self, on: bool) -> Self {
+        self.read_from_replicas = on;
+        self
+    }
+
+    /// Whether a cluster client built from this configuration reads from replicas.
+    pub fn get_read_from_replicas(&self) -> bool {
+        self.read_from_replicas
     }
 
     /// Parses a URL; see [`crate::url`] for the accepted forms.

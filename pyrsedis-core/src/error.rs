@@ -31,6 +31,9 @@ pub enum ErrorKind {
     TypeMismatch,
     /// The call cannot be made here (a blocking call inside an async runtime).
     InvalidState,
+    /// A cluster client refused, before sending anything, a multi-key command whose keys span
+    /// hash slots and which it cannot split (put the keys under one hash tag: `{user1}:a`).
+    CrossSlot,
 }
 
 /// How a caller may sensibly retry after an error.

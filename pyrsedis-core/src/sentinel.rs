@@ -1,30 +1,60 @@
 //! Sentinel deployments: the master is found through the sentinels, checked with `ROLE`, and
-//! found again after a failover.
+//! found again after a failover, as soon as a sentinel announces it (`+switch-master`) or on
+//! the first call that meets the old master.
 
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
 
 use crate::cmd::{Cmd, cmd};
 use crate::config::{Addr, Config, Topology};
 use crate::conn::Connection;
 use crate::convert::FromValue;
+use crate::pubsub::PubSub;
 use crate::resp::ServerErrorKind;
 use crate::{Client, Error, ErrorKind, Result, Value};
+
+/// The channel on which sentinels announce a new master.
+const SWITCH_MASTER: &[u8] = b"+switch-master";
 
 /// A client for a master monitored by sentinels
 /// (`redis+sentinel://sentinel:26379,sentinel:26380/mymaster/0`).
 ///
 /// The first call asks the sentinels (`SENTINEL get-master-addr-by-name`) in turn for the
 /// master, checks with `ROLE` that the server there really is a master, and opens a pooled
-/// [`Client`] to it. A call that fails on the connection, or gets `READONLY` (a demoted master),
-/// drops that client, so the next call resolves the master again. The failed command is never
-/// sent again by the client: whether it ran is unknown.
+/// [`Client`] to it.
+///
+/// After that first resolution a background task subscribes to `+switch-master` on a
+/// sentinel (the next one in turn if that sentinel goes away) and resolves the master again
+/// as soon as a failover of this master is announced, before any call fails
+/// ([`SentinelClient::watch_failovers`] turns this off). Independently, a call that fails on
+/// the connection, or gets `READONLY` (a write reached a demoted master), drops the current
+/// client, so the next call resolves the master again. The failed command is never sent
+/// again by the client: whether it ran is unknown.
 #[derive(Debug)]
 pub struct SentinelClient {
+    shared: Arc<Shared>,
+    watch: AtomicBool,
+    watcher: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// What the client and its `+switch-master` watcher share.
+#[derive(Debug)]
+struct Shared {
     template: Config,
     master: String,
     sentinels: Vec<Addr>,
     current: RwLock<Option<(Addr, Client)>>,
     resolving: tokio::sync::Mutex<()>,
+    switches: AtomicU64,
+}
+
+impl Drop for SentinelClient {
+    fn drop(&mut self) {
+        if let Some(task) = self.watcher_slot().take() {
+            task.abort();
+        }
+    }
 }
 
 impl SentinelClient {
@@ -36,12 +66,29 @@ impl SentinelClient {
             ));
         };
         Ok(SentinelClient {
-            template: config,
-            master,
-            sentinels,
-            current: RwLock::new(None),
-            resolving: tokio::sync::Mutex::new(()),
+            shared: Arc::new(Shared {
+                template: config,
+                master,
+                sentinels,
+                current: RwLock::new(None),
+                resolving: tokio::sync::Mutex::new(()),
+                switches: AtomicU64::new(0),
+            }),
+            watch: AtomicBool::new(true),
+            watcher: Mutex::new(None),
         })
+    }
+
+    /// Whether to listen for `+switch-master` on the sentinels (on by default). Without it,
+    /// the master is resolved again only after a call fails on the old one.
+    pub fn watch_failovers(self, on: bool) -> SentinelClient {
+        self.watch.store(on, Ordering::Relaxed);
+        self
+    }
+
+    /// How many `+switch-master` announcements for this master the watcher has acted on.
+    pub fn switch_events(&self) -> u64 {
+        self.shared.switches.load(Ordering::Relaxed)
     }
 
     /// A client for a URL.
@@ -51,25 +98,39 @@ impl SentinelClient {
 
     /// The master's address as last resolved, if any.
     pub fn master_addr(&self) -> Option<Addr> {
-        self.read().as_ref().map(|(addr, _)| addr.clone())
+        self.shared.read().as_ref().map(|(addr, _)| addr.clone())
     }
 
     /// The client for the current master, resolving it first when needed.
     pub async fn client(&self) -> Result<Client> {
-        if let Some((_, client)) = self.read().as_ref() {
+        if let Some((_, client)) = self.shared.read().as_ref() {
             return Ok(client.clone());
         }
-        let _one_at_a_time = self.resolving.lock().await;
-        if let Some((_, client)) = self.read().as_ref() {
-            return Ok(client.clone());
-        }
-        let addr = self.resolve().await?;
-        let mut config = self.template.clone();
-        config.addr = addr.clone();
-        config.topology = Topology::Standalone;
-        let client = Client::new(config)?;
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some((addr, client.clone()));
+        let client = {
+            let _one_at_a_time = self.shared.resolving.lock().await;
+            if let Some((_, client)) = self.shared.read().as_ref() {
+                return Ok(client.clone());
+            }
+            let addr = self.shared.resolve().await?;
+            self.shared.install(addr)?
+        };
+        self.start_watcher();
         Ok(client)
+    }
+
+    /// Starts the `+switch-master` watcher once, if wanted.
+    fn start_watcher(&self) {
+        if !self.watch.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut slot = self.watcher_slot();
+        if slot.is_none() {
+            *slot = Some(tokio::spawn(watch(Arc::downgrade(&self.shared))));
+        }
+    }
+
+    fn watcher_slot(&self) -> std::sync::MutexGuard<'_, Option<tokio::task::JoinHandle<()>>> {
+        self.watcher.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Sends a command to the master.
@@ -91,16 +152,63 @@ impl SentinelClient {
     }
 
     fn forget(&self, failed: &Client) {
-        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let mut current = self.shared.write();
         if let Some((_, client)) = current.as_ref()
-            && std::sync::Arc::ptr_eq(client.pool(), failed.pool())
+            && Arc::ptr_eq(client.pool(), failed.pool())
         {
             *current = None;
         }
     }
+}
 
+impl Shared {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Option<(Addr, Client)>> {
         self.current.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Option<(Addr, Client)>> {
+        self.current.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes `addr` the current master (keeping the client if it already is).
+    fn install(&self, addr: Addr) -> Result<Client> {
+        let mut current = self.write();
+        if let Some((known, client)) = current.as_ref()
+            && *known == addr
+        {
+            return Ok(client.clone());
+        }
+        let mut config = self.template.clone();
+        config.addr = addr.clone();
+        config.topology = Topology::Standalone;
+        let client = Client::new(config)?;
+        *current = Some((addr, client.clone()));
+        Ok(client)
+    }
+
+    /// Acts on a `+switch-master` announcement: resolves the master again now (checking it
+    /// with `ROLE`), or, if that fails, forgets it so the next call tries again.
+    async fn switched(&self) {
+        let _one_at_a_time = self.resolving.lock().await;
+        self.switches.fetch_add(1, Ordering::Relaxed);
+        match self.resolve().await {
+            Ok(addr) => {
+                if self.install(addr).is_err() {
+                    *self.write() = None;
+                }
+            }
+            Err(_) => *self.write() = None,
+        }
+    }
+
+    /// A plain configuration for talking to a sentinel: no database, no credentials of the
+    /// data nodes.
+    fn sentinel_config(&self, sentinel: &Addr) -> Config {
+        let mut config = Config::new(sentinel.clone())
+            .connect_timeout(self.template.connect_timeout)
+            .response_timeout(Some(self.template.connect_timeout));
+        config.limits = self.template.limits;
+        config
     }
 
     /// Asks each sentinel in turn for the master and keeps the first answer whose server
@@ -124,12 +232,7 @@ impl SentinelClient {
     }
 
     async fn ask(&self, sentinel: &Addr) -> Result<Addr> {
-        // Sentinels get a plain connection: no database, no credentials of the data nodes.
-        let mut config = Config::new(sentinel.clone())
-            .connect_timeout(self.template.connect_timeout)
-            .response_timeout(Some(self.template.connect_timeout));
-        config.limits = self.template.limits;
-        let mut conn = Connection::connect(&config).await?;
+        let mut conn = Connection::connect(&self.sentinel_config(sentinel)).await?;
         let reply = conn
             .send(
                 &cmd("SENTINEL")
@@ -166,5 +269,45 @@ impl SentinelClient {
             ));
         }
         Ok(addr)
+    }
+}
+
+/// The `+switch-master` watcher: subscribed on one sentinel at a time (the next one when that
+/// one goes away), it resolves the master again on every announcement naming it. It ends when
+/// the client is dropped.
+async fn watch(shared: Weak<Shared>) {
+    let mut turn = 0usize;
+    loop {
+        let (config, master) = {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let Some(sentinel) = shared.sentinels.get(turn % shared.sentinels.len().max(1)) else {
+                return;
+            };
+            (shared.sentinel_config(sentinel), shared.master.clone())
+        };
+        turn = turn.wrapping_add(1);
+        let mut subscriber = PubSub::new(config);
+        if subscriber.subscribe(&[SWITCH_MASTER]).await.is_err() {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        }
+        // Gives up on this sentinel (and moves to the next) when it cannot be reached again.
+        while let Ok(message) = subscriber.next_message().await {
+            // "<master name> <old ip> <old port> <new ip> <new port>"
+            let names_ours = message
+                .payload
+                .split(|&b| b == b' ')
+                .next()
+                .is_some_and(|name| name == master.as_bytes());
+            if !names_ours {
+                continue;
+            }
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            shared.switched().await;
+        }
     }
 }

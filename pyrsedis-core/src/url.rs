@@ -12,7 +12,8 @@
 //! percent-decoded. Parameters: `db`, `protocol` (`2`, `3`, `resp2`, `resp3`), `client_name`
 //! (or `name`), `connect_timeout` and `response_timeout` (or `timeout`; seconds, or with an
 //! `ms`/`s` suffix), `user`/`username`, `password`, `pool_size`, `idle_timeout`, `tls_ca_file`
-//! (a PEM file of the CAs `rediss://` trusts; Mozilla's roots otherwise). An unknown
+//! (a PEM file of the CAs `rediss://` trusts; Mozilla's roots otherwise), and for clusters
+//! `read_from_replicas` (`true`/`false`, `yes`/`no`, `1`/`0`). An unknown
 //! parameter is an error, so a typo does not silently change nothing.
 //!
 //! ```
@@ -238,6 +239,18 @@ fn apply_query(config: &mut Config, query: &str, url: &str) -> Result<()> {
             "tls_ca_file" => {
                 config.tls_roots = crate::config::TlsRoots::File(PathBuf::from(value));
             }
+            "read_from_replicas" => {
+                config.read_from_replicas = match value.to_ascii_lowercase().as_str() {
+                    "true" | "yes" | "1" | "on" => true,
+                    "false" | "no" | "0" | "off" => false,
+                    _ => {
+                        return Err(bad(
+                            url,
+                            &format!("read_from_replicas={value:?} is not true or false"),
+                        ));
+                    }
+                }
+            }
             "pool_size" => {
                 config.pool_size =
                     value
@@ -255,7 +268,7 @@ fn apply_query(config: &mut Config, query: &str, url: &str) -> Result<()> {
                 return Err(bad(
                     url,
                     &format!(
-                        "the parameter {other:?} is unknown (known: db, protocol, client_name, user, password, connect_timeout, response_timeout, idle_timeout, pool_size, tls_ca_file)"
+                        "the parameter {other:?} is unknown (known: db, protocol, client_name, user, password, connect_timeout, response_timeout, idle_timeout, pool_size, tls_ca_file, read_from_replicas)"
                     ),
                 ));
             }
@@ -450,5 +463,10 @@ mod tests {
         );
         assert!(parse("rediss+cluster://a").unwrap().is_tls());
         assert!(parse("redis+cluster://a,,b").is_err());
+        assert!(!c.get_read_from_replicas());
+        let r = parse("redis+cluster://a:7001?read_from_replicas=yes").unwrap();
+        assert!(r.get_read_from_replicas());
+        let err = parse("redis+cluster://a?read_from_replicas=maybe").unwrap_err();
+        assert!(err.to_string().contains("maybe"), "{err}");
     }
 }

@@ -1,6 +1,7 @@
 //! The cluster client against a real 3-master Redis Cluster on loopback, built by the test:
 //! routing by slot, pipelines across nodes, MOVED after a slot changes owner, ASK during a
-//! migration, CROSSSLOT refused with the server's error.
+//! migration, multi-key commands split per slot or refused before sending, and reads from
+//! replicas.
 #![allow(
     clippy::unwrap_used,
     reason = "a test helper that fails panics, with its location"
@@ -124,12 +125,6 @@ async fn commands_and_pipelines_reach_the_node_serving_each_slot() {
         assert_eq!(r, &Ok(Value::bulk((299 - n).to_string())));
     }
     assert_eq!(results[300].as_ref().unwrap_err().code(), "WRONGTYPE");
-    // Keys in different slots in one command: the server's CROSSSLOT error, unchanged.
-    let err = client
-        .send(&cmd("MGET").arg("a").arg("b").arg("c"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.server_error().unwrap().code(), "CROSSSLOT");
     // Hash tags keep keys together.
     client
         .mset(&[("{user}:a", "1"), ("{user}:b", "2")])
@@ -217,4 +212,230 @@ async fn keys_of_a_migrating_slot_are_reached_through_ask() {
     let direct = c.clients[1].get("{bar}new").await.unwrap_err();
     assert_eq!(direct.kind(), ErrorKind::Server);
     assert_eq!(direct.server_error().unwrap().code(), "MOVED");
+}
+
+#[tokio::test]
+async fn multi_key_commands_across_slots_are_split_or_refused() {
+    let c = cluster().await;
+    let client = ClusterClient::open(&seeds(&c)).unwrap();
+    let keys: Vec<String> = (0..40).map(|i| format!("mk:{i}")).collect();
+    let nodes_of = |ks: &[String]| {
+        let mut slots: Vec<u16> = ks.iter().map(|k| hash_slot(k.as_bytes())).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        slots.len()
+    };
+    assert!(nodes_of(&keys) > 30, "the keys spread over many slots");
+    // MSET across slots: split per slot, every key lands on its own node.
+    let pairs: Vec<(String, String)> = keys.iter().map(|k| (k.clone(), format!("v-{k}"))).collect();
+    client.mset(&pairs).await.unwrap();
+    let mut per_node = Vec::new();
+    for node in &c.clients {
+        per_node.push(node.dbsize().await.unwrap());
+    }
+    assert_eq!(per_node.iter().sum::<i64>(), 40, "{per_node:?}");
+    assert!(per_node.iter().all(|&n| n > 0), "{per_node:?}");
+    // MGET across slots, with a missing key and a repeated one: values in input order.
+    let mut asked: Vec<String> = keys.iter().rev().cloned().collect();
+    asked.insert(5, "mk:missing".into());
+    asked.push("mk:3".into());
+    let values = client.mget(&asked).await.unwrap();
+    assert_eq!(values.len(), asked.len());
+    for (k, v) in asked.iter().zip(&values) {
+        let expected = (k != "mk:missing").then(|| Bytes::from(format!("v-{k}")));
+        assert_eq!(v, &expected, "value for {k}");
+    }
+    // EXISTS and TOUCH count per key (a repeated key counts twice), summed over the parts.
+    let exists: Vec<&str> = vec!["mk:1", "mk:2", "mk:nope", "mk:39", "mk:1"];
+    assert_eq!(client.exists(&exists[..]).await.unwrap(), 4);
+    assert_eq!(client.touch(&exists[..]).await.unwrap(), 4);
+    // DEL and UNLINK sum what each part removed.
+    assert_eq!(client.del(&keys[..20]).await.unwrap(), 20);
+    assert_eq!(client.unlink(&keys[10..]).await.unwrap(), 20);
+    for node in &c.clients {
+        assert_eq!(node.dbsize().await.unwrap(), 0);
+    }
+    // In a pipeline, a split command keeps its place among the others.
+    let mut pipe = Pipeline::new();
+    pipe.set("mk:a", "1")
+        .mget(&["mk:a", "mk:b", "mk:c"])
+        .set("mk:c", "3");
+    let results = client.pipeline(&pipe).await.unwrap();
+    assert_eq!(
+        results[1],
+        Ok(Value::Array(vec![Value::bulk("1"), Value::Nil, Value::Nil]))
+    );
+    assert_eq!(results.len(), 3);
+    // Any other multi-key command across slots is refused before anything is sent.
+    let (a, b) = (hash_slot(b"mk:a"), hash_slot(b"mk:c"));
+    assert_ne!(a, b);
+    let err = client.rename("mk:a", "mk:c").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CrossSlot);
+    let text = err.to_string();
+    assert!(text.contains("RENAME"), "{text}");
+    assert!(
+        text.contains(&format!("({}, {})", a.min(b), a.max(b))),
+        "the slots are named: {text}"
+    );
+    let err = client
+        .send(&cmd("SINTERSTORE").arg("mk:d").arg("mk:a").arg("mk:c"))
+        .await;
+    assert_eq!(err.unwrap_err().kind(), ErrorKind::CrossSlot);
+    // A pipeline holding such a command is refused whole: its SET never ran.
+    let mut pipe = Pipeline::new();
+    pipe.set("mk:never", "x").rename("mk:a", "mk:c");
+    let err = client.pipeline(&pipe).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CrossSlot);
+    assert_eq!(client.get("mk:never").await.unwrap(), None);
+    assert_eq!(
+        client.get("mk:a").await.unwrap(),
+        Some(Bytes::from_static(b"1"))
+    );
+    // Keys under one hash tag still go as one command, so MSETNX works there.
+    assert!(
+        client
+            .mset_nx(&[("{t}x", "1"), ("{t}y", "2")])
+            .await
+            .unwrap()
+    );
+}
+
+/// The 3-master cluster plus one replica per master.
+async fn cluster_with_replicas() -> (Cluster, Vec<ServerProcess>, Vec<Client>) {
+    let c = cluster().await;
+    let replicas: Vec<ServerProcess> = (0..3).map(|_| start_node()).collect();
+    let replica_clients: Vec<Client> = replicas
+        .iter()
+        .map(|n| Client::open(&format!("redis://{}", n.addr())).unwrap())
+        .collect();
+    for (n, r) in replicas.iter().zip(&replica_clients) {
+        let bus: std::collections::HashMap<String, String> =
+            r.config_get("cluster-port").await.unwrap();
+        let meet = cmd("CLUSTER")
+            .arg("MEET")
+            .arg("127.0.0.1")
+            .arg(n.port())
+            .arg(&bus["cluster-port"]);
+        c.clients[0].send(&meet).await.unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for (r, master_id) in replica_clients.iter().zip(&c.ids) {
+        // A node can replicate a master only once gossip told it about that master.
+        loop {
+            let replicate = r
+                .send(&cmd("CLUSTER").arg("REPLICATE").arg(master_id))
+                .await;
+            if replicate.is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "REPLICATE failed: {replicate:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    loop {
+        let mut ok = true;
+        for r in &replica_clients {
+            let info: String = r.info_section("replication").await.unwrap();
+            ok &= info.contains("master_link_status:up");
+        }
+        // Every node's CLUSTER SLOTS lists a replica for each range.
+        for n in c.clients.iter().chain(&replica_clients) {
+            let slots = n.send(&cmd("CLUSTER").arg("SLOTS")).await.unwrap();
+            let Value::Array(ranges) = slots else {
+                panic!("{slots:?}")
+            };
+            ok &= ranges.len() == 3
+                && ranges
+                    .iter()
+                    .all(|r| matches!(r, Value::Array(parts) if parts.len() == 4));
+        }
+        if ok {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the replicas did not attach");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (c, replicas, replica_clients)
+}
+
+/// How many times a node ran a command, from `INFO commandstats`.
+async fn calls(node: &Client, command: &str) -> i64 {
+    let info: String = node.info_section("commandstats").await.unwrap();
+    let prefix = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+}
+
+#[tokio::test]
+async fn reads_go_to_replicas_with_readonly_when_asked() {
+    let (c, _replicas, replica_clients) = cluster_with_replicas().await;
+    let client = ClusterClient::open(&format!("{}?read_from_replicas=true", seeds(&c))).unwrap();
+    for i in 0..30 {
+        client.set(format!("rk:{i}"), i).await.unwrap();
+    }
+    // Reads are served by replicas, which catch up asynchronously: poll until all arrived.
+    let keys: Vec<String> = (0..30).map(|i| format!("rk:{i}")).collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut all = true;
+        for (i, k) in keys.iter().enumerate() {
+            all &= client.get(k).await.unwrap() == Some(Bytes::from(i.to_string()));
+        }
+        if all {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the replicas never served the keys"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let values = client.mget(&keys).await.unwrap();
+    assert_eq!(values[29], Some(Bytes::from_static(b"29")));
+    // Every GET and MGET ran on a replica; the masters ran none, but every SET.
+    let mut replica_gets = 0;
+    let mut replica_mgets = 0;
+    for r in &replica_clients {
+        let gets = calls(r, "get").await;
+        assert!(gets > 0, "each replica served reads");
+        replica_gets += gets;
+        replica_mgets += calls(r, "mget").await;
+        // Our connections to it said READONLY once, in their handshake (flag r).
+        let list: String = r.query(&cmd("CLIENT").arg("LIST")).await.unwrap();
+        let readonly_conns = list.lines().filter(|l| l.contains(" flags=r ")).count();
+        assert!(readonly_conns > 0, "{list}");
+        let readonly_sent = usize::try_from(calls(r, "readonly").await).unwrap();
+        assert!(
+            readonly_sent >= readonly_conns,
+            "{readonly_sent} < {readonly_conns}"
+        );
+        assert!(
+            readonly_sent <= 8,
+            "one READONLY per connection, not per command"
+        );
+    }
+    assert!(replica_gets >= 30, "{replica_gets}");
+    assert!(
+        replica_mgets >= 3,
+        "the split MGET went to all three replicas"
+    );
+    let mut master_sets = 0;
+    for m in &c.clients {
+        assert_eq!(calls(m, "get").await, 0);
+        assert_eq!(calls(m, "mget").await, 0);
+        master_sets += calls(m, "set").await;
+    }
+    assert_eq!(master_sets, 30);
+    // Without the option, reads go to the masters.
+    let plain = ClusterClient::open(&seeds(&c)).unwrap();
+    assert_eq!(
+        plain.get("rk:7").await.unwrap(),
+        Some(Bytes::from_static(b"7"))
+    );
+    let mut master_gets = 0;
+    for m in &c.clients {
+        master_gets += calls(m, "get").await;
+    }
+    assert_eq!(master_gets, 1);
 }

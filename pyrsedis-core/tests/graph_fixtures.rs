@@ -436,3 +436,37 @@ async fn a_graph_handle_refreshes_only_the_name_tables_it_needs() {
         .unwrap();
     assert_eq!(second, first);
 }
+
+#[tokio::test]
+async fn parameters_go_out_as_the_cypher_prefix_falkordb_ran() {
+    use pyrsedis_core::graph::{Graph, Param};
+    // The exact query text of the captured `param_query` fixture.
+    let sent = "CYPHER name='Alice' min_age=18 MATCH (n:Person {name: $name}) WHERE n.age >= $min_age RETURN n.name AS name, n.age AS age";
+    let expected = format!("${}\r\n{sent}\r\n$9\r\n--compact\r\n", sent.len());
+    let expected: &'static str = Box::leak(expected.into_boxed_str());
+    let addr = support::fake_server(vec![(
+        expected.as_bytes(),
+        &include_bytes!("fixtures/falkordb/param_query.resp2.bin")[..],
+    )])
+    .await;
+    let config = pyrsedis_core::Config::from_url(&format!("redis://{addr}"))
+        .unwrap()
+        .response_timeout(Some(std::time::Duration::from_secs(3)));
+    let graph = Graph::new(pyrsedis_core::Client::new(config).unwrap(), "social");
+    let result = graph
+        .query_with(
+            "MATCH (n:Person {name: $name}) WHERE n.age >= $min_age RETURN n.name AS name, n.age AS age",
+            &[("name", Param::from("Alice")), ("min_age", Param::from(18))],
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.columns, ["name", "age"]);
+    assert_eq!(
+        result.rows,
+        vec![vec![
+            GraphValue::String("Alice".into()),
+            GraphValue::Integer(30)
+        ]]
+    );
+}

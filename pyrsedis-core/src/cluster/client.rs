@@ -1,11 +1,18 @@
 //! The cluster client: a slot map from `CLUSTER SLOTS`, one pool per node, commands routed by
-//! the slot of their first key, `MOVED` and `ASK` followed transparently, and pipelines split
-//! per node (sent concurrently) and reassembled in input order.
+//! the slot of their keys, `MOVED` and `ASK` followed transparently, pipelines and the
+//! splittable multi-key commands split per node (sent concurrently) and reassembled in input
+//! order, and optional reads from replicas.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use bytes::Bytes;
+
+use super::keys::{self, Split};
 use super::{Redirect, RedirectKind, hash_slot};
 use crate::client::Pipeline;
 use crate::cmd::{Cmd, cmd};
@@ -18,51 +25,62 @@ use crate::{Error, ErrorKind, Result, Value};
 /// Redirections followed for one command before giving up.
 const MAX_REDIRECTS: usize = 5;
 
-/// Commands that carry no key: they go to any node.
-const KEYLESS: &[&str] = &[
-    "PING",
-    "ECHO",
-    "INFO",
-    "DBSIZE",
-    "FLUSHDB",
-    "FLUSHALL",
-    "TIME",
-    "CONFIG",
-    "CLIENT",
-    "CLUSTER",
-    "COMMAND",
-    "SCRIPT",
-    "PUBLISH",
-    "LASTSAVE",
-    "RANDOMKEY",
-    "KEYS",
-    "SCAN",
-    "FUNCTION",
-    "MEMORY",
-    "SLOWLOG",
-    "LATENCY",
-    "ACL",
-    "READONLY",
-    "READWRITE",
-    "WAIT",
-    "DEBUG",
-    "OBJECT",
-];
+/// One slot range: its master and replicas.
+#[derive(Debug, Clone, PartialEq)]
+struct Range {
+    start: u16,
+    end: u16,
+    master: Addr,
+    replicas: Vec<Addr>,
+}
 
 /// Which node serves each slot range.
 #[derive(Debug, Default)]
 struct SlotMap {
-    /// `(first slot, last slot, node)`, sorted by first slot.
-    ranges: Vec<(u16, u16, Addr)>,
+    /// Sorted by first slot.
+    ranges: Vec<Range>,
 }
 
 impl SlotMap {
+    fn range(&self, slot: u16) -> Option<&Range> {
+        let i = self.ranges.partition_point(|r| r.start <= slot);
+        let range = self.ranges.get(i.checked_sub(1)?)?;
+        (slot <= range.end).then_some(range)
+    }
+
+    #[cfg(test)]
     fn node(&self, slot: u16) -> Option<&Addr> {
-        let i = self.ranges.partition_point(|(start, _, _)| *start <= slot);
-        let (_, end, addr) = self.ranges.get(i.checked_sub(1)?)?;
-        (slot <= *end).then_some(addr)
+        self.range(slot).map(|r| &r.master)
     }
 }
+
+/// Where one command goes: a node, and whether through its read-only (replica) pool.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Target {
+    addr: Addr,
+    replica: bool,
+}
+
+impl Target {
+    fn master(addr: Addr) -> Target {
+        Target {
+            addr,
+            replica: false,
+        }
+    }
+}
+
+/// How a command is handled, decided from its keys before anything is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// All keys share a slot (or there are none): send it to that slot's node.
+    Route(Option<u16>),
+    /// A splittable multi-key command whose keys span slots.
+    Split(Split),
+}
+
+/// The replies of a pipeline, one per command.
+type Replies = Vec<Result<Value, ServerError>>;
 
 /// A Redis Cluster client (`redis+cluster://host:port,host:port`): cheap to clone and share.
 #[derive(Debug, Clone)]
@@ -75,8 +93,10 @@ struct Inner {
     template: Config,
     seeds: Vec<Addr>,
     slots: RwLock<SlotMap>,
-    pools: Mutex<HashMap<Addr, Arc<Pool>>>,
+    pools: Mutex<HashMap<Target, Arc<Pool>>>,
     refreshing: tokio::sync::Mutex<()>,
+    replica_reads: AtomicBool,
+    next_replica: AtomicUsize,
 }
 
 impl ClusterClient {
@@ -97,6 +117,7 @@ impl ClusterClient {
                 "Redis Cluster has only database 0; remove the /db from the URL",
             ));
         }
+        let replica_reads = config.read_from_replicas;
         Ok(ClusterClient {
             inner: Arc::new(Inner {
                 template: config,
@@ -104,8 +125,20 @@ impl ClusterClient {
                 slots: RwLock::new(SlotMap::default()),
                 pools: Mutex::new(HashMap::new()),
                 refreshing: tokio::sync::Mutex::new(()),
+                replica_reads: AtomicBool::new(replica_reads),
+                next_replica: AtomicUsize::new(0),
             }),
         })
+    }
+
+    /// Sends read-only commands (`GET`, `MGET`, `HGETALL`, `ZRANGE`, `EVAL_RO`, ...) to a
+    /// replica of their slot, in turn, when the slot has one; writes still go to masters.
+    /// Connections to replicas send `READONLY` once, in their handshake. Replicas replicate
+    /// asynchronously: a read may not see a write that just returned. Off by default (or as
+    /// `?read_from_replicas=` in the URL says); it applies to every clone of this client.
+    pub fn read_from_replicas(self, on: bool) -> ClusterClient {
+        self.inner.replica_reads.store(on, Ordering::Relaxed);
+        self
     }
 
     /// A cluster client for a URL.
@@ -115,40 +148,80 @@ impl ClusterClient {
 
     /// The slot of a command's first key, or `None` for commands without keys.
     pub fn slot_of(command: &Cmd) -> Option<u16> {
+        let args = command.args();
         let name = command.name();
-        if KEYLESS.contains(&name.as_str()) {
-            return None;
-        }
-        let key_at = match name.as_str() {
-            "EVAL" | "EVALSHA" | "EVAL_RO" | "EVALSHA_RO" | "FCALL" | "FCALL_RO" => {
-                let numkeys = std::str::from_utf8(command.arg_at(2)?).ok()?;
-                if numkeys.parse::<u64>().ok()? == 0 {
-                    return None;
-                }
-                3
-            }
-            "XREAD" | "XREADGROUP" => {
-                let args = command.args();
-                1 + args
-                    .iter()
-                    .position(|a| a.eq_ignore_ascii_case(b"STREAMS"))?
-            }
-            _ => 1,
-        };
-        command.arg_at(key_at).map(hash_slot)
+        let first = *keys::key_positions(&name, &args).first()?;
+        args.get(first).map(|k| hash_slot(k))
     }
 
-    /// Sends a command to the node serving its key, following redirections; returns its reply.
+    /// Decides, before anything is sent, how a command is handled: routed to one slot, split
+    /// per slot (`MGET`, `DEL`, `UNLINK`, `EXISTS`, `TOUCH`, `MSET`), or refused with
+    /// [`ErrorKind::CrossSlot`] because its keys span slots.
+    fn plan(command: &Cmd) -> Result<Plan> {
+        let args = command.args();
+        let name = command.name();
+        let positions = keys::key_positions(&name, &args);
+        let mut slots: Vec<u16> = positions
+            .iter()
+            .filter_map(|&at| args.get(at))
+            .map(|k| hash_slot(k))
+            .collect();
+        let first = slots.first().copied();
+        slots.sort_unstable();
+        slots.dedup();
+        if slots.len() <= 1 {
+            return Ok(Plan::Route(first));
+        }
+        match keys::split_kind(&name) {
+            // An MSET with a key but no value is left for the server to refuse.
+            Some(Split::Pairs) if args.len().is_multiple_of(2) => Ok(Plan::Route(first)),
+            Some(split) => Ok(Plan::Split(split)),
+            None => {
+                let mut shown: Vec<String> = slots.iter().take(8).map(u16::to_string).collect();
+                if slots.len() > 8 {
+                    shown.push("...".into());
+                }
+                Err(Error::new(
+                    ErrorKind::CrossSlot,
+                    format!(
+                        "{name} has keys in {} hash slots ({}); a cluster runs it only when all \
+                         its keys share one slot: give them one hash tag, like {{user1}}:a and \
+                         {{user1}}:b (nothing was sent)",
+                        slots.len(),
+                        shown.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Sends a command to the node serving its keys, following redirections; returns its reply.
+    ///
+    /// `MGET`, `DEL`, `UNLINK`, `EXISTS`, `TOUCH` and `MSET` whose keys span slots are split
+    /// into one command per slot, sent concurrently (one write per node), and their replies
+    /// put back together: `MGET` values in input order, counts summed, `OK` for `MSET`. Such a
+    /// split command is not atomic: other clients may see some parts applied before others,
+    /// and if one part fails (its error is returned) the others may still have run. Any other
+    /// command whose keys span slots is refused with [`ErrorKind::CrossSlot`] before anything
+    /// is sent.
     pub async fn send(&self, command: &Cmd) -> Result<Value> {
-        let slot = Self::slot_of(command);
+        match Self::plan(command)? {
+            Plan::Route(slot) => self.send_routed(command, slot).await,
+            Plan::Split(split) => self.send_split(command, split).await,
+        }
+    }
+
+    async fn send_routed(&self, command: &Cmd, slot: Option<u16>) -> Result<Value> {
+        let mut replica_ok =
+            self.inner.replica_reads.load(Ordering::Relaxed) && keys::is_read_only(&command.name());
         let mut ask: Option<Addr> = None;
         for _ in 0..=MAX_REDIRECTS {
             let asking = ask.is_some();
-            let addr = match ask.take() {
-                Some(addr) => addr,
-                None => self.node_for(slot).await?,
+            let target = match ask.take() {
+                Some(addr) => Target::master(addr),
+                None => self.node_for(slot, replica_ok).await?,
             };
-            let reply = match self.exchange(&addr, command, asking).await {
+            let reply = match self.exchange(&target, command, asking).await {
                 Ok(reply) => reply,
                 Err(err) => {
                     // A node that cannot be reached may have failed over: reload the map on
@@ -168,9 +241,10 @@ impl ClusterClient {
                 Value::Error(err) => err,
                 other => return Ok(other),
             };
-            match self.react(&err, &addr).await {
+            match self.react(&err, &target.addr).await {
                 Next::Ask(to) => ask = Some(to),
-                Next::Retry => {}
+                // A replica that redirects is not (yet) serving the slot: ask the master.
+                Next::Retry => replica_ok = false,
                 Next::Fail => return Err(err.into()),
             }
         }
@@ -180,9 +254,30 @@ impl ClusterClient {
         ))
     }
 
+    /// Splits a multi-key command per slot, sends the parts as one pipeline (one write per
+    /// node, nodes concurrently) and puts the replies back together.
+    async fn send_split(&self, command: &Cmd, split: Split) -> Result<Value> {
+        let parts = Parts::new(command, split);
+        let mut pipe = Pipeline::new();
+        for part in &parts.cmds {
+            pipe.add(part.clone());
+        }
+        let replies = self.pipeline_boxed(&pipe).await?;
+        parts.combine(replies)
+    }
+
+    /// [`ClusterClient::pipeline`] behind a box: a split command runs a pipeline, whose
+    /// redirected commands go through [`ClusterClient::send`] again.
+    fn pipeline_boxed<'a>(
+        &'a self,
+        pipeline: &'a Pipeline,
+    ) -> Pin<Box<dyn Future<Output = Result<Replies>> + Send + 'a>> {
+        Box::pin(self.pipeline(pipeline))
+    }
+
     /// One exchange with one node; with `asking`, `ASKING` goes first in the same write.
-    async fn exchange(&self, addr: &Addr, command: &Cmd, asking: bool) -> Result<Value> {
-        let mut conn = self.pool(addr)?.get().await?;
+    async fn exchange(&self, target: &Target, command: &Cmd, asking: bool) -> Result<Value> {
+        let mut conn = self.pool(target)?.get().await?;
         if !asking {
             return conn.send_into(command, &mut ValueSink::new()).await;
         }
@@ -203,24 +298,54 @@ impl ClusterClient {
 
     /// Sends a pipeline: commands are grouped by node, each group goes out in one write (the
     /// groups concurrently), and results come back in input order. A command that meets a
-    /// redirection is sent again on its own, to the right node.
-    pub async fn pipeline(&self, pipeline: &Pipeline) -> Result<Vec<Result<Value, ServerError>>> {
+    /// redirection is sent again on its own, to the right node. Splittable multi-key commands
+    /// whose keys span slots run on their own, split as by [`ClusterClient::send`]; if any
+    /// other command's keys span slots, the whole pipeline is refused with
+    /// [`ErrorKind::CrossSlot`] before anything is sent.
+    pub async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies> {
         let commands = pipeline.commands();
-        let mut groups: HashMap<Addr, Vec<usize>> = HashMap::new();
-        for (i, c) in commands.iter().enumerate() {
-            let addr = self.node_for(Self::slot_of(c)).await?;
-            groups.entry(addr).or_default().push(i);
+        let replica_reads = self.inner.replica_reads.load(Ordering::Relaxed);
+        // Plan everything first: a refused command stops the pipeline before any write.
+        let mut splits: Vec<Option<Parts>> = Vec::with_capacity(commands.len());
+        let mut slots: Vec<Option<u16>> = Vec::with_capacity(commands.len());
+        for c in commands {
+            match Self::plan(c)? {
+                Plan::Route(slot) => {
+                    splits.push(None);
+                    slots.push(slot);
+                }
+                Plan::Split(split) => {
+                    let parts = Parts::new(c, split);
+                    slots.extend(parts.slots.iter().map(|&s| Some(s)));
+                    splits.push(Some(parts));
+                }
+            }
+        }
+        // The commands as sent: a split command's parts take its place, in order.
+        let flat: Vec<&Cmd> = commands
+            .iter()
+            .zip(&splits)
+            .flat_map(|(c, parts)| match parts {
+                Some(parts) => parts.cmds.iter().collect::<Vec<_>>(),
+                None => vec![c],
+            })
+            .collect();
+        let mut groups: HashMap<Target, Vec<usize>> = HashMap::new();
+        for (i, (c, slot)) in flat.iter().zip(&slots).enumerate() {
+            let replica_ok = replica_reads && keys::is_read_only(&c.name());
+            let target = self.node_for(*slot, replica_ok).await?;
+            groups.entry(target).or_default().push(i);
         }
         let mut tasks = tokio::task::JoinSet::new();
-        for (addr, indexes) in groups {
-            let pool = self.pool(&addr)?;
-            let group: Vec<Cmd> = indexes.iter().map(|&i| commands[i].clone()).collect();
+        for (target, indexes) in groups {
+            let pool = self.pool(&target)?;
+            let group: Vec<Cmd> = indexes.iter().map(|&i| flat[i].clone()).collect();
             tasks.spawn(async move {
                 let replies = pool.get().await?.send_pipeline(&group).await?;
                 Ok::<_, Error>((indexes, replies))
             });
         }
-        let mut results: Vec<Option<Result<Value, ServerError>>> = vec![None; commands.len()];
+        let mut results: Vec<Option<Result<Value, ServerError>>> = vec![None; flat.len()];
         while let Some(joined) = tasks.join_next().await {
             let (indexes, replies) = joined
                 .map_err(|e| Error::new(ErrorKind::Io, format!("a pipeline task failed: {e}")))??;
@@ -228,20 +353,33 @@ impl ClusterClient {
                 results[i] = Some(reply);
             }
         }
-        let mut out = Vec::with_capacity(commands.len());
+        let mut replies = Vec::with_capacity(flat.len());
         for (i, result) in results.into_iter().enumerate() {
             let result = match result {
                 Some(Err(err)) if Redirect::parse(&err).is_some() => {
-                    match self.send(&commands[i]).await {
+                    match self.send(flat[i]).await {
                         Ok(v) => Ok(v),
-                        Err(e) => match e.server_error() {
-                            Some(server) => Err(server.clone()),
-                            None => return Err(e),
-                        },
+                        Err(e) => Err(as_server_error(e)?),
                     }
                 }
                 Some(r) => r,
                 None => return Err(Error::closed()),
+            };
+            replies.push(result);
+        }
+        // Put split commands back together.
+        let mut replies = replies.into_iter();
+        let mut out = Vec::with_capacity(commands.len());
+        for parts in splits {
+            let result = match parts {
+                None => replies.next().ok_or_else(Error::closed)?,
+                Some(parts) => {
+                    let mine: Replies = replies.by_ref().take(parts.cmds.len()).collect();
+                    match parts.combine(mine) {
+                        Ok(v) => Ok(v),
+                        Err(e) => Err(as_server_error(e)?),
+                    }
+                }
             };
             out.push(result);
         }
@@ -253,7 +391,7 @@ impl ClusterClient {
         let _one_at_a_time = self.inner.refreshing.lock().await;
         let mut candidates: Vec<Addr> = {
             let slots = self.read_slots();
-            slots.ranges.iter().map(|(_, _, a)| a.clone()).collect()
+            slots.ranges.iter().map(|r| r.master.clone()).collect()
         };
         candidates.extend(self.inner.seeds.iter().cloned());
         let mut unique: Vec<Addr> = Vec::with_capacity(candidates.len());
@@ -278,7 +416,7 @@ impl ClusterClient {
 
     async fn fetch_slots(&self, addr: &Addr) -> Result<SlotMap> {
         let reply = self
-            .pool(addr)?
+            .pool(&Target::master(addr.clone()))?
             .get()
             .await?
             .send(&cmd("CLUSTER").arg("SLOTS"))
@@ -306,21 +444,35 @@ impl ClusterClient {
             else {
                 return Err(bad());
             };
-            let (Some(host), Some(Value::Int(port))) = (master.first(), master.get(1)) else {
+            let node = |parts: &[Value]| -> Result<Addr> {
+                let (Some(host), Some(Value::Int(port))) = (parts.first(), parts.get(1)) else {
+                    return Err(bad());
+                };
+                let host = match host.as_bytes() {
+                    Some(h) if !h.is_empty() && h != b"?" => {
+                        String::from_utf8_lossy(h).into_owned()
+                    }
+                    _ => asked_host.clone(),
+                };
+                let port = u16::try_from(*port).map_err(|_| bad())?;
+                Ok(Addr::Tcp { host, port })
+            };
+            let (Ok(start), Ok(end)) = (u16::try_from(*start), u16::try_from(*end)) else {
                 return Err(bad());
             };
-            let host = match host.as_bytes() {
-                Some(h) if !h.is_empty() && h != b"?" => String::from_utf8_lossy(h).into_owned(),
-                _ => asked_host.clone(),
-            };
-            let (Ok(start), Ok(end), Ok(port)) = (
-                u16::try_from(*start),
-                u16::try_from(*end),
-                u16::try_from(*port),
-            ) else {
-                return Err(bad());
-            };
-            ranges.push((start, end, Addr::Tcp { host, port }));
+            let mut replicas = Vec::new();
+            for replica in &parts[3..] {
+                let Value::Array(replica) = replica else {
+                    return Err(bad());
+                };
+                replicas.push(node(replica)?);
+            }
+            ranges.push(Range {
+                start,
+                end,
+                master: node(master)?,
+                replicas,
+            });
         }
         if ranges.is_empty() {
             return Err(Error::new(
@@ -328,21 +480,30 @@ impl ClusterClient {
                 "the cluster serves no slots yet (CLUSTER SLOTS is empty)",
             ));
         }
-        ranges.sort_by_key(|(start, _, _)| *start);
+        ranges.sort_by_key(|r| r.start);
         Ok(SlotMap { ranges })
     }
 
-    /// The node for a slot (any node for `None`), loading the slot map when needed.
-    async fn node_for(&self, slot: Option<u16>) -> Result<Addr> {
+    /// The node for a slot (any node for `None`), loading the slot map when needed; with
+    /// `replica_ok`, one of the slot's replicas in turn if it has any.
+    async fn node_for(&self, slot: Option<u16>, replica_ok: bool) -> Result<Target> {
         for _ in 0..2 {
             {
                 let slots = self.read_slots();
-                let found = match slot {
-                    Some(s) => slots.node(s).cloned(),
-                    None => slots.ranges.first().map(|(_, _, a)| a.clone()),
+                let range = match slot {
+                    Some(s) => slots.range(s),
+                    None => slots.ranges.first(),
                 };
-                if let Some(addr) = found {
-                    return Ok(addr);
+                if let Some(range) = range {
+                    if replica_ok && !range.replicas.is_empty() {
+                        let turn = self.inner.next_replica.fetch_add(1, Ordering::Relaxed);
+                        let addr = range.replicas[turn % range.replicas.len()].clone();
+                        return Ok(Target {
+                            addr,
+                            replica: true,
+                        });
+                    }
+                    return Ok(Target::master(range.master.clone()));
                 }
             }
             self.refresh().await?;
@@ -375,11 +536,20 @@ impl ClusterClient {
                     // together); if that fails, at least remember this one.
                     if self.refresh().await.is_err() {
                         let mut slots = self.inner.slots.write().unwrap_or_else(|e| e.into_inner());
+                        let replicas = slots
+                            .range(redirect.slot)
+                            .map(|r| r.replicas.clone())
+                            .unwrap_or_default();
                         slots
                             .ranges
-                            .retain(|(s, e, _)| !(*s..=*e).contains(&redirect.slot));
-                        slots.ranges.push((redirect.slot, redirect.slot, to));
-                        slots.ranges.sort_by_key(|(start, _, _)| *start);
+                            .retain(|r| !(r.start..=r.end).contains(&redirect.slot));
+                        slots.ranges.push(Range {
+                            start: redirect.slot,
+                            end: redirect.slot,
+                            master: to,
+                            replicas,
+                        });
+                        slots.ranges.sort_by_key(|r| r.start);
                     }
                     Next::Retry
                 }
@@ -398,17 +568,126 @@ impl ClusterClient {
         self.inner.slots.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn pool(&self, addr: &Addr) -> Result<Arc<Pool>> {
+    fn pool(&self, target: &Target) -> Result<Arc<Pool>> {
         let mut pools = self.inner.pools.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(pool) = pools.get(addr) {
+        if let Some(pool) = pools.get(target) {
             return Ok(Arc::clone(pool));
         }
         let mut config = self.inner.template.clone();
-        config.addr = addr.clone();
+        config.addr = target.addr.clone();
         config.topology = Topology::Standalone;
+        config.readonly = target.replica;
         let pool = Pool::new(config)?;
-        pools.insert(addr.clone(), Arc::clone(&pool));
+        pools.insert(target.clone(), Arc::clone(&pool));
         Ok(pool)
+    }
+}
+
+/// A server error reply kept in place in a pipeline's results; any other error fails the
+/// whole pipeline.
+fn as_server_error(err: Error) -> Result<ServerError> {
+    match err.server_error() {
+        Some(server) => Ok(server.clone()),
+        None => Err(err),
+    }
+}
+
+/// A multi-key command split per slot: one command per slot, and where each key's reply goes.
+#[derive(Debug)]
+struct Parts {
+    split: Split,
+    name: String,
+    /// How many keys the whole command has.
+    keys: usize,
+    /// Per part, the index of each of its keys among all keys.
+    groups: Vec<Vec<usize>>,
+    /// Per part, its slot.
+    slots: Vec<u16>,
+    /// Per part, the command.
+    cmds: Vec<Cmd>,
+}
+
+impl Parts {
+    fn new(command: &Cmd, split: Split) -> Parts {
+        let args = command.args();
+        let (name, rest) = args
+            .split_first()
+            .map_or((&b""[..], &[][..]), |(n, r)| (*n, r));
+        let step = if split == Split::Pairs { 2 } else { 1 };
+        let mut parts = Parts {
+            split,
+            name: String::from_utf8_lossy(name).to_ascii_uppercase(),
+            keys: rest.len().div_ceil(step),
+            groups: Vec::new(),
+            slots: Vec::new(),
+            cmds: Vec::new(),
+        };
+        let mut part_of: HashMap<u16, usize> = HashMap::new();
+        for (key, chunk) in rest.chunks(step).enumerate() {
+            let slot = hash_slot(chunk[0]);
+            let p = *part_of.entry(slot).or_insert_with(|| {
+                parts.groups.push(Vec::new());
+                parts.slots.push(slot);
+                let mut part = Cmd::new();
+                part.push_bytes(name);
+                parts.cmds.push(part);
+                parts.slots.len() - 1
+            });
+            parts.groups[p].push(key);
+            for arg in chunk {
+                parts.cmds[p].push_bytes(arg);
+            }
+        }
+        parts
+    }
+
+    /// The whole command's reply from its parts' replies (in part order).
+    fn combine(&self, replies: Replies) -> Result<Value> {
+        let shape = || {
+            Error::new(
+                ErrorKind::TypeMismatch,
+                format!(
+                    "a part of a split {} got a reply of an unexpected shape",
+                    self.name
+                ),
+            )
+        };
+        if replies.len() != self.cmds.len() {
+            return Err(shape());
+        }
+        match self.split {
+            Split::Values => {
+                let mut out = vec![Value::Nil; self.keys];
+                for (group, reply) in self.groups.iter().zip(replies) {
+                    let (Value::Array(items) | Value::Set(items)) = reply? else {
+                        return Err(shape());
+                    };
+                    if items.len() != group.len() {
+                        return Err(shape());
+                    }
+                    for (&key, item) in group.iter().zip(items) {
+                        out[key] = item;
+                    }
+                }
+                Ok(Value::Array(out))
+            }
+            Split::Count => {
+                let mut total: i64 = 0;
+                for reply in replies {
+                    let Value::Int(n) = reply? else {
+                        return Err(shape());
+                    };
+                    total = total.saturating_add(n);
+                }
+                Ok(Value::Int(total))
+            }
+            Split::Pairs => {
+                for reply in replies {
+                    reply?;
+                }
+                Ok(Value::Simple(Bytes::from_static(b"OK")))
+            }
+        }
     }
 }
 
@@ -449,19 +728,49 @@ mod tests {
     }
 
     #[test]
+    fn keys_in_several_slots_are_split_or_refused_before_sending() {
+        assert_eq!(
+            ClusterClient::plan(&cmd("MGET").arg("a").arg("b")).unwrap(),
+            Plan::Split(Split::Values)
+        );
+        assert_eq!(
+            ClusterClient::plan(&cmd("MGET").arg("{t}a").arg("{t}b")).unwrap(),
+            Plan::Route(Some(hash_slot(b"t")))
+        );
+        assert_eq!(
+            ClusterClient::plan(&cmd("MSET").arg("a").arg(1).arg("b").arg(2)).unwrap(),
+            Plan::Split(Split::Pairs)
+        );
+        let err = ClusterClient::plan(&cmd("RENAME").arg("a").arg("b")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::CrossSlot);
+        let text = err.to_string();
+        let (a, b) = (hash_slot(b"a"), hash_slot(b"b"));
+        assert!(
+            text.contains("RENAME") && text.contains(&format!("({}, {})", a.min(b), a.max(b))),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn the_slot_map_finds_the_range_holding_a_slot() {
         let a = |p| Addr::Tcp {
             host: "h".into(),
             port: p,
         };
+        let r = |start, end, port| Range {
+            start,
+            end,
+            master: a(port),
+            replicas: Vec::new(),
+        };
         let map = SlotMap {
-            ranges: vec![(0, 5460, a(1)), (5461, 10922, a(2)), (10923, 16383, a(3))],
+            ranges: vec![r(0, 5460, 1), r(5461, 10922, 2), r(10923, 16383, 3)],
         };
         assert_eq!(map.node(0), Some(&a(1)));
         assert_eq!(map.node(5461), Some(&a(2)));
         assert_eq!(map.node(16383), Some(&a(3)));
         let gap = SlotMap {
-            ranges: vec![(10, 20, a(1))],
+            ranges: vec![r(10, 20, 1)],
         };
         assert_eq!(gap.node(5), None);
         assert_eq!(gap.node(21), None);

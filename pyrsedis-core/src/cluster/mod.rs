@@ -2,6 +2,7 @@
 //! follows `MOVED`/`ASK`; the slot and redirection helpers are usable on their own.
 
 mod client;
+mod keys;
 mod redirect;
 mod slot;
 

@@ -106,6 +106,9 @@ impl Connection {
         if config.db != 0 {
             setup.push(cmd("SELECT").arg(config.db));
         }
+        if config.readonly {
+            setup.push(cmd("READONLY"));
+        }
         if !setup.is_empty() {
             for reply in self.send_pipeline(&setup).await? {
                 reply?;

@@ -20,12 +20,14 @@
 //! ```
 
 pub mod compact;
+mod params;
 mod types;
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 pub use compact::{Decoded, NameTable, Schema};
+pub use params::{Param, with_params};
 pub use types::{Edge, GraphValue, Node, Path, QueryResult};
 
 use crate::cmd::{Cmd, cmd};
@@ -77,6 +79,29 @@ impl Graph {
     /// Runs a read-only query (`GRAPH.RO_QUERY`); a write is refused by the server.
     pub async fn ro_query(&self, query: &str, timeout: Option<Duration>) -> Result<QueryResult> {
         self.run("GRAPH.RO_QUERY", query, timeout).await
+    }
+
+    /// Runs a query with parameters (`$name` in the query), sent as a `CYPHER name=value`
+    /// prefix (see [`with_params`]).
+    pub async fn query_with(
+        &self,
+        query: &str,
+        params: &[(&str, Param)],
+        timeout: Option<Duration>,
+    ) -> Result<QueryResult> {
+        self.run("GRAPH.QUERY", &with_params(query, params)?, timeout)
+            .await
+    }
+
+    /// Runs a read-only query with parameters (see [`Graph::query_with`]).
+    pub async fn ro_query_with(
+        &self,
+        query: &str,
+        params: &[(&str, Param)],
+        timeout: Option<Duration>,
+    ) -> Result<QueryResult> {
+        self.run("GRAPH.RO_QUERY", &with_params(query, params)?, timeout)
+            .await
     }
 
     /// The reply of a query without decoding: the raw compact rows.
