@@ -67,11 +67,6 @@ pub enum Error {
     #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
     #[error("{0}")]
     Runtime(String),
-    /// The operation is not available for object stores.
-    #[cfg(feature = "object-store")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
-    #[error("not supported with object stores: {0}")]
-    Unsupported(&'static str),
 }
 
 impl Error {

@@ -79,7 +79,8 @@
 //!
 //! - **`object-store`**: scan and shuffle over any `object_store` backend (S3, GCS, Azure,
 //!   local, in memory): `StoreRoot`, `Scanner::scan_store` (and `_async`), `scan_store`,
-//!   `shuffle_store_to` (and `_async`), `StoreDestination`. Brings `object_store` 0.14 without
+//!   `shuffle_store_to` (and `_async`) from a store, `shuffle_to_store` (and `_async`) from a
+//!   local tree, `StoreDestination`. Brings `object_store` 0.14 without
 //!   any cloud client (re-exported as `pathvein_core::object_store`); enable the backend you use
 //!   on your own `object_store` dependency (`features = ["gcp"]`, ...).
 //! - **`s3`**: `object-store` plus object_store's Amazon S3 client on reqwest and rustls with
@@ -90,8 +91,11 @@
 //! [`KeyTree`] builds a tree from object keys and [`Scanner::scan_keys`] scans it with the same
 //! matcher as a local scan. With the `object-store` feature, `Scanner::scan_store` feeds it
 //! from *one* recursive, paginated listing of a prefix (one request per 1,000 keys on S3, where
-//! pathvein through UPath lists every directory), and `shuffle_store_to` copies matches to a
-//! local directory or another prefix from one more listing. Match paths are store locations
+//! pathvein through UPath lists every directory), and `shuffle_store_to` copies (or moves)
+//! matches to a local directory or another prefix from one more listing; `shuffle_to_store`
+//! copies (or moves) a local scan's matches into a prefix. A move deletes a source only after
+//! its copy has been verified (size, and e-tag when both are a content MD5) and the source has
+//! been checked unchanged since the listing. Match paths are store locations
 //! (`bench/g00/exp_000`); `StoreRoot::url_of` renders them as `s3://bucket/bench/g00/exp_000`.
 #![cfg_attr(
     feature = "object-store",
@@ -158,7 +162,7 @@ pub use store::install_ring_provider;
 #[cfg(feature = "object-store")]
 pub use store::{
     DEFAULT_MAX_OBJECTS, StoreDestination, StoreRoot, scan_store, shuffle_store_to,
-    shuffle_store_to_async,
+    shuffle_store_to_async, shuffle_to_store, shuffle_to_store_async,
 };
 
 #[doc(hidden)]

@@ -177,11 +177,15 @@ pub enum ShuffleError {
         /// The underlying error.
         source: io::Error,
     },
-    /// A copied file did not match its source after copying; the source was kept.
+    /// A copied file did not match its source after copying, or the source changed while it
+    /// was being moved; the source was kept.
     Verify {
-        /// The copied file.
+        /// The copied file (or, for a source that changed, the source).
         path: PathBuf,
     },
+    /// A [`Transfer::Move`] whose destination is its source, or inside it, or contains it:
+    /// deleting the sources would delete the copy. Nothing was done.
+    Overlap,
     /// An object-store operation failed.
     #[cfg(feature = "object-store")]
     #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
@@ -206,6 +210,7 @@ impl fmt::Display for ShuffleError {
                 source,
             } => write!(f, "{action} {path:?}: {source}"),
             Self::Verify { path } => write!(f, "copy of {path:?} does not match its source"),
+            Self::Overlap => f.write_str("a move's destination overlaps its source"),
             #[cfg(feature = "object-store")]
             Self::Store {
                 action,
@@ -342,14 +347,14 @@ pub fn shuffle_with(
 
 /// What to copy from one source directory.
 #[derive(Debug)]
-struct Plan {
-    source: PathBuf,
-    files: Vec<OsString>,
-    dirs: Vec<(OsString, Plan)>,
+pub(crate) struct Plan {
+    pub(crate) source: PathBuf,
+    pub(crate) files: Vec<OsString>,
+    pub(crate) dirs: Vec<(OsString, Plan)>,
 }
 
 impl Plan {
-    fn file_count(&self) -> usize {
+    pub(crate) fn file_count(&self) -> usize {
         self.files.len() + self.dirs.iter().map(|(_, d)| d.file_count()).sum::<usize>()
     }
 }
@@ -362,7 +367,7 @@ fn io_err<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(io::Error) ->
     }
 }
 
-fn plan(
+pub(crate) fn plan(
     compiled: &Compiled,
     nodes: &[usize],
     source: &Path,
@@ -437,6 +442,9 @@ fn run_one(
         return Ok(count);
     }
     let dest = &input.destination;
+    if options.transfer == Transfer::Move && overlaps(&input.source, dest) {
+        return Err(ShuffleError::Overlap);
+    }
     let copier = Copier {
         fail_after: options.fail_after,
         copied,
@@ -594,8 +602,20 @@ fn verify(plan: &Plan, dest: &Path) -> Result<(), ShuffleError> {
     Ok(())
 }
 
+/// Whether `dest` is `source`, inside it, or contains it (links resolved).
+fn overlaps(source: &Path, dest: &Path) -> bool {
+    let Ok(source) = fs::canonicalize(source) else {
+        return false;
+    };
+    let resolved = fs::canonicalize(dest).ok().or_else(|| {
+        let parent = dest.parent().filter(|p| !p.as_os_str().is_empty())?;
+        Some(fs::canonicalize(parent).ok()?.join(dest.file_name()?))
+    });
+    resolved.is_some_and(|d| d.starts_with(&source) || source.starts_with(&d))
+}
+
 /// Deletes the copied source files, then the source directories left empty (deepest first).
-fn remove_sources(plan: &Plan) {
+pub(crate) fn remove_sources(plan: &Plan) {
     for (_, sub) in &plan.dirs {
         remove_sources(sub);
     }

@@ -195,6 +195,29 @@ fn move_deletes_copied_sources_only_after_the_copy_and_keeps_the_rest() {
 }
 
 #[test]
+fn a_move_onto_its_own_source_is_refused_and_deletes_nothing() {
+    let f = fixture();
+    let before = snapshot(&f.base);
+    let moving = ShuffleOptions::new()
+        .transfer(Transfer::Move)
+        .overwrite(true);
+    // Onto itself (through a `..` detour too), and into a directory inside it.
+    for dest in [
+        f.src.clone(),
+        f.base.join("src/../src/exp_1"),
+        f.src.join("raw/exp_1"),
+    ] {
+        let report = shuffle(&[input(&f, &dest)], &moving).unwrap();
+        assert!(
+            matches!(report.failed[0].error, ShuffleError::Overlap),
+            "{dest:?}: {:?}",
+            report.failed
+        );
+    }
+    assert_eq!(snapshot(&f.base), before);
+}
+
+#[test]
 fn permissions_and_times_are_preserved() {
     let f = fixture();
     let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);

@@ -17,6 +17,7 @@ use pathvein_core::object_store::{ObjectStore, ObjectStoreExt};
 use pathvein_core::{
     Error, FileStructurePattern, ScanOptions, Scanner, ShuffleError, ShuffleOptions,
     StoreDestination, StoreRoot, Transfer, scan_store, shuffle_store_to, shuffle_to,
+    shuffle_to_store,
 };
 use support::{Rng, all_files, make_tree, planted_pattern, random_pattern, snapshot};
 
@@ -437,14 +438,16 @@ fn a_copy_failing_part_way_leaves_nothing_and_is_not_reported_done() {
 }
 
 #[test]
-fn move_is_refused_and_limits_and_runtimes_are_errors_not_panics() {
+fn limits_and_runtimes_are_errors_not_panics() {
     let (_store, root, patterns) = small_store();
     let found = scan_store(&root, &patterns).unwrap();
     let dest = tempfile::tempdir().unwrap();
     let to = StoreDestination::Local(dest.path().to_owned());
-    let moving = ShuffleOptions::new().transfer(Transfer::Move);
-    let err = shuffle_store_to(&root, &found.matches, &patterns, &to, &moving).unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err}");
+    // A dry-run move (moves are tested in tests/store_move.rs) touches nothing.
+    let moving = ShuffleOptions::new().transfer(Transfer::Move).dryrun(true);
+    let report = shuffle_store_to(&root, &found.matches, &patterns, &to, &moving).unwrap();
+    assert_eq!(report.done.len(), 2);
+    assert_eq!(std::fs::read_dir(dest.path()).unwrap().count(), 0);
 
     let limited = root.clone().max_objects(4);
     let err = scan_store(&limited, &patterns).unwrap_err();
@@ -537,4 +540,107 @@ fn root_names_urls_and_prefix_validation() {
     );
     let err = StoreRoot::new(store, "a//b").unwrap_err();
     assert!(matches!(err, Error::Store { .. }), "{err}");
+}
+
+#[test]
+fn local_to_store_copies_what_the_local_shuffle_copies() {
+    let base = tempfile::tempdir().unwrap();
+    let base = std::fs::canonicalize(base.path()).unwrap();
+    let mut compared = 0;
+    for seed in 0..60u64 {
+        let c = case(&base, seed);
+        let options = ShuffleOptions::new();
+        let found = pathvein_core::scan(&c.root, &c.patterns).unwrap();
+        let want_dir = base.join(format!("want{seed}"));
+        let want = shuffle_to(&found.matches, &c.patterns, &want_dir, &options).unwrap();
+        let archive = StoreRoot::new(c.store.clone(), "archive").unwrap();
+        let got = shuffle_to_store(&found.matches, &c.patterns, &archive, &options).unwrap();
+        let names = |r: &pathvein_core::ShuffleReport| -> Vec<(String, usize)> {
+            r.done
+                .iter()
+                .map(|d| {
+                    let p = d.destination.to_str().unwrap();
+                    (p.rsplit('/').next().unwrap().to_owned(), d.files)
+                })
+                .collect()
+        };
+        assert_eq!(names(&got), names(&want), "seed {seed}");
+        assert_eq!(got.failed.len(), want.failed.len(), "seed {seed}");
+        let want_files = if want_dir.exists() {
+            files_of(&want_dir)
+        } else {
+            Vec::new()
+        };
+        assert_eq!(
+            objects(c.store.as_ref(), "archive"),
+            want_files,
+            "seed {seed}"
+        );
+        compared += usize::from(!want.done.is_empty());
+    }
+    assert!(compared >= 50, "only {compared} cases copied anything");
+}
+
+#[test]
+fn local_to_store_collisions_existing_destinations_overwrite_and_dryrun() {
+    let src = tempfile::tempdir().unwrap();
+    for (rel, body) in [
+        ("exp_1/a.csv", "1"),
+        ("exp_1/b.csv", "2"),
+        ("exp_1/skip.log", "s"),
+        ("old/exp_1/a.csv", "old"),
+    ] {
+        let path = src.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+    }
+    let patterns = vec![
+        FileStructurePattern::builder()
+            .directory_name("exp_*")
+            .file("*.csv")
+            .build(),
+    ];
+    let found = pathvein_core::scan(src.path(), &patterns).unwrap();
+    assert_eq!(found.matches.len(), 2);
+    let store = Arc::new(InMemory::new());
+    let out = StoreRoot::new(store.clone(), "out").unwrap();
+
+    let dry = ShuffleOptions::new().dryrun(true);
+    let report = shuffle_to_store(&found.matches, &patterns, &out, &dry).unwrap();
+    assert_eq!(
+        report.done.iter().map(|d| d.files).collect::<Vec<_>>(),
+        [2, 1]
+    );
+    assert!(objects(store.as_ref(), "out").is_empty());
+
+    let report = shuffle_to_store(&found.matches, &patterns, &out, &ShuffleOptions::new()).unwrap();
+    assert_eq!(report.done.len(), 1);
+    assert_eq!(report.done[0].destination, Path::new("out/exp_1"));
+    assert!(matches!(
+        &report.failed[0].error,
+        ShuffleError::Collision { first } if *first == found.matches[0].path
+    ));
+    let report =
+        shuffle_to_store(&found.matches[..1], &patterns, &out, &ShuffleOptions::new()).unwrap();
+    assert!(matches!(
+        report.failed[0].error,
+        ShuffleError::DestinationExists
+    ));
+
+    let over = ShuffleOptions::new().overwrite(true);
+    let report = shuffle_to_store(&found.matches, &patterns, &out, &over).unwrap();
+    assert_eq!(report.done.len(), 2);
+    let want: Vec<(String, Vec<u8>)> = [("exp_1/a.csv", "old"), ("exp_1/b.csv", "2")]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec()))
+        .collect();
+    assert_eq!(objects(store.as_ref(), "out"), want);
+
+    // A failure part-way leaves nothing of a new destination.
+    let failing = ShuffleOptions::new().fail_after_files(1);
+    let fresh = StoreRoot::new(store.clone(), "fresh").unwrap();
+    let report = shuffle_to_store(&found.matches[..1], &patterns, &fresh, &failing).unwrap();
+    assert!(report.done.is_empty());
+    assert!(objects(store.as_ref(), "fresh").is_empty());
+    assert!(src.path().join("exp_1/a.csv").exists());
 }

@@ -21,7 +21,7 @@ use pathvein_core::object_store::path::Path as ObjectPath;
 use pathvein_core::object_store::{ObjectStore, ObjectStoreExt};
 use pathvein_core::{
     FileStructurePattern, ScanOptions, Scanner, ShuffleOptions, StoreDestination, StoreRoot,
-    shuffle_store_to, shuffle_to,
+    Transfer, shuffle_store_to, shuffle_to, shuffle_to_store,
 };
 use support::snapshot;
 use test_support::{ServerBuilder, ServerProcess};
@@ -525,5 +525,136 @@ fn s3_scans_equal_pathvein_with_upath_on_the_same_bucket_in_fewer_requests() {
         "bench tree: pathvein+UPath {} requests, pathvein-core {} in {our_time:?}",
         their_requests.len(),
         our_requests.len()
+    );
+}
+
+/// Every key under `prefix`, sorted.
+fn keys(moto: &Moto, prefix: &str) -> Vec<String> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listed = moto.store.list(Some(&ObjectPath::from(prefix)));
+    let mut keys: Vec<String> = rt.block_on(async {
+        listed
+            .map(|m| m.unwrap().location.to_string())
+            .collect::<Vec<_>>()
+            .await
+    });
+    keys.sort();
+    keys
+}
+
+#[test]
+fn s3_moves_copy_verify_and_delete_only_the_copied_sources() {
+    let moto = Moto::start();
+    let patterns = patterns();
+    let files = bench_tree("mv", 1);
+    moto.upload(&files);
+    let all: Vec<String> = keys(&moto, "mv");
+    let root = moto.root("mv");
+    let scanner = Scanner::new(&patterns, ScanOptions::new()).unwrap();
+    let found = scanner.scan_store(&root).unwrap();
+    assert_eq!(found.matches.len(), 10);
+    let moving = ShuffleOptions::new().transfer(Transfer::Move);
+
+    // Within the bucket: per item one LIST of the destination, a server-side copy, a HEAD of
+    // the copy (size and MD5 e-tag) and of the source (unchanged) per file, one bulk DELETE.
+    let to = StoreDestination::Store(moto.root("moved"));
+    let (report, requests) = moto.requests_during(|| {
+        shuffle_store_to(&root, &found.matches[..5], &patterns, &to, &moving).unwrap()
+    });
+    assert_eq!(report.done.len(), 5, "{:?}", report.failed);
+    assert_eq!(list_requests(&requests), 1 + 5, "{requests:#?}");
+    assert_eq!(count(&requests, "\"PUT "), 5 * 7, "{requests:#?}");
+    assert_eq!(count(&requests, "\"HEAD "), 2 * 5 * 7, "{requests:#?}");
+    assert_eq!(count(&requests, "\"POST "), 5, "{requests:#?}");
+    assert_eq!(requests.len(), 6 + 35 + 70 + 5, "{requests:#?}");
+
+    // To a local directory: each object read only in the version listed (If-Match).
+    let local = tempfile::tempdir().unwrap();
+    let to = StoreDestination::Local(local.path().to_owned());
+    let report = shuffle_store_to(&root, &found.matches[5..], &patterns, &to, &moving).unwrap();
+    assert_eq!(report.done.len(), 5, "{:?}", report.failed);
+
+    // What moved is what a copy copies: the exp leaves' csv, meta.json and raw/*.parquet.
+    let moved = |k: &str| {
+        k.contains("/exp_") && !k.contains("part_") && (k.contains("/raw/") || !k.ends_with(".txt"))
+    };
+    let (gone, kept): (Vec<String>, Vec<String>) = all.iter().cloned().partition(|k| moved(k));
+    assert_eq!(gone.len(), 70);
+    assert_eq!(keys(&moto, "mv"), kept);
+    let mut want: Vec<String> = gone
+        .iter()
+        .filter(|k| (0..5).any(|i| k.contains(&format!("/exp_{i:03}/"))))
+        .map(|k| k.replacen("mv/g00/", "moved/", 1))
+        .collect();
+    want.sort();
+    assert_eq!(keys(&moto, "moved"), want);
+    for k in gone
+        .iter()
+        .filter(|k| (5..10).any(|i| k.contains(&format!("/exp_{i:03}/"))))
+    {
+        let rel = k.strip_prefix("mv/g00/").unwrap();
+        assert_eq!(
+            std::fs::read(local.path().join(rel)).unwrap(),
+            k.as_bytes(),
+            "{k}"
+        );
+    }
+}
+
+#[test]
+fn s3_local_to_store_copies_and_moves_what_the_local_shuffle_copies() {
+    let moto = Moto::start();
+    let base = tempfile::tempdir().unwrap();
+    let base = std::fs::canonicalize(base.path()).unwrap();
+    let patterns = patterns();
+    write_local(&base, &bench_tree("up", 1));
+    let found = pathvein_core::scan(base.join("up/g00"), &patterns).unwrap();
+    assert_eq!(found.matches.len(), 10);
+    let want_dir = base.join("want");
+    let want = shuffle_to(&found.matches, &patterns, &want_dir, &ShuffleOptions::new()).unwrap();
+    assert_eq!(want.done.len(), 10);
+    let want_keys = |prefix: &str| -> Vec<String> {
+        let mut v: Vec<String> = snapshot(&want_dir)
+            .into_iter()
+            .filter(|(_, body)| body.is_some())
+            .map(|(p, _)| format!("{prefix}/{}", p.to_str().unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+
+    // Copy: one LIST (does the destination exist?) per item and one PUT per file.
+    let to = moto.root("copied");
+    let (report, requests) = moto.requests_during(|| {
+        shuffle_to_store(&found.matches, &patterns, &to, &ShuffleOptions::new()).unwrap()
+    });
+    assert_eq!(report.done.len(), 10, "{:?}", report.failed);
+    assert_eq!(list_requests(&requests), 10, "{requests:#?}");
+    assert_eq!(count(&requests, "\"PUT "), 70, "{requests:#?}");
+    assert_eq!(requests.len(), 80, "{requests:#?}");
+    assert_eq!(keys(&moto, "copied"), want_keys("copied"));
+    let (report, _) = moto.requests_during(|| {
+        shuffle_to_store(&found.matches, &patterns, &to, &ShuffleOptions::new()).unwrap()
+    });
+    assert_eq!(report.failed.len(), 10, "every destination exists now");
+
+    // Move: and a HEAD per object (size, MD5 e-tag) before the files are deleted.
+    let to = moto.root("moved");
+    let moving = ShuffleOptions::new().transfer(Transfer::Move);
+    let (report, requests) =
+        moto.requests_during(|| shuffle_to_store(&found.matches, &patterns, &to, &moving).unwrap());
+    assert_eq!(report.done.len(), 10, "{:?}", report.failed);
+    assert_eq!(count(&requests, "\"HEAD "), 70, "{requests:#?}");
+    assert_eq!(keys(&moto, "moved"), want_keys("moved"));
+    let left: Vec<String> = snapshot(&base.join("up"))
+        .into_iter()
+        .filter(|(_, body)| body.is_some())
+        .map(|(p, _)| p.to_str().unwrap().to_owned())
+        .collect();
+    // 190 files, 70 moved: the run leaves and the exp leaves' part_*.txt stay.
+    assert_eq!(left.len(), 190 - 70, "{left:#?}");
+    assert!(
+        left.iter()
+            .all(|p| p.contains("/run_") || p.contains("/part_"))
     );
 }

@@ -10,6 +10,16 @@
 //!   store has no atomic rename of a prefix: when a copy to a new destination fails, the objects
 //!   it wrote are deleted before the item is reported failed; `overwrite` replaces objects one by
 //!   one, each old or new. Empty directories cannot be written (object_store has no markers).
+//!
+//! [`Transfer::Move`] copies as above, reading each source object only in the version listed
+//! (`If-Match` on its e-tag), then verifies the copy: each written file's size (local), or a
+//! `HEAD` of each written object (store: size, and e-tag when both are a content MD5, as on S3).
+//! Then one `HEAD` per source object checks that none changed since the listing, and only then
+//! are the sources deleted (the store's bulk delete). A failure before the deletions deletes
+//! nothing of the source and nothing of a new destination is left; a failure during them reports
+//! the item failed and keeps its complete copy. Directory markers (`dir/`) are not deleted.
+//! Within one store (the same `Arc`), a move whose destination overlaps its source is refused
+//! with [`ShuffleError::Overlap`].
 
 use std::collections::HashMap;
 use std::fs;
@@ -19,13 +29,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
-use futures_util::StreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutPayload};
 
 use super::{Listing, StoreRoot, list};
 use crate::compile::{Bits, Compiled};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::listing::{KeyTree, evaluate_tree};
 use crate::pattern::FileStructurePattern;
 use crate::scan::ScanMatch;
@@ -47,8 +57,10 @@ pub enum StoreDestination {
 
 /// Copies structures matched by [`crate::Scanner::scan_store`] under `source` to
 /// `destination/<name of the matched directory>`, blocking on the source's runtime (or the shared
-/// one). `patterns` is the slice the matches were scanned with. Name collisions, `overwrite` and
-/// `dryrun` behave as in [`crate::shuffle_to`].
+/// one). `patterns` is the slice the matches were scanned with. Name collisions, `overwrite`,
+/// `dryrun` and [`Transfer::Move`] behave as in [`crate::shuffle_to`]; a move copies, verifies
+/// each copy (size, and e-tag when both are a content MD5), checks that no source changed since
+/// the listing, and only then deletes the sources (see the crate README).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -76,8 +88,8 @@ pub enum StoreDestination {
 ///
 /// # Errors
 ///
-/// [`Error::Glob`] for a glob the dialect rejects, [`Error::Store`] when listing the source
-/// fails, [`Error::Unsupported`] for [`Transfer::Move`], [`Error::Runtime`] when called from
+/// [`crate::Error::Glob`] for a glob the dialect rejects, [`crate::Error::Store`] when listing the source
+/// fails, [`crate::Error::Runtime`] when called from
 /// inside an async runtime. Failures of single items are in [`ShuffleReport::failed`].
 #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
 pub fn shuffle_store_to(
@@ -100,7 +112,7 @@ pub fn shuffle_store_to(
 ///
 /// # Errors
 ///
-/// As [`shuffle_store_to`], without [`Error::Runtime`].
+/// As [`shuffle_store_to`], without [`crate::Error::Runtime`].
 #[cfg_attr(docsrs, doc(cfg(feature = "object-store")))]
 pub async fn shuffle_store_to_async(
     source: &StoreRoot,
@@ -109,19 +121,17 @@ pub async fn shuffle_store_to_async(
     destination: &StoreDestination,
     options: &ShuffleOptions,
 ) -> Result<ShuffleReport> {
-    if options.transfer_mode() == Transfer::Move {
-        return Err(Error::Unsupported(
-            "Transfer::Move from an object store (copy, then delete the sources yourself)",
-        ));
-    }
     let compiled = Compiled::new(patterns, options.glob_dialect())?;
     let listing = list(source).await?;
     let satisfied = evaluate_tree(&compiled, &listing.tree, source.name());
     let writer = Writer {
         source,
         listing: &listing,
-        fail_after: options.fail_after(),
-        copied: AtomicUsize::new(0),
+        moving: options.transfer_mode() == Transfer::Move,
+        hook: Hook {
+            fail_after: options.fail_after(),
+            copied: AtomicUsize::new(0),
+        },
     };
     let mut report = ShuffleReport::default();
     let mut claimed: HashMap<PathBuf, PathBuf> = HashMap::new();
@@ -188,6 +198,8 @@ impl Target<'_> {
 /// What to copy from one directory of the listing: keys relative to the source prefix.
 #[derive(Debug)]
 struct Plan {
+    /// The directory, relative to the source prefix.
+    path: String,
     files: Vec<(String, String)>,
     dirs: Vec<(String, Plan)>,
 }
@@ -237,6 +249,7 @@ fn plan(
 ) -> Plan {
     let Some((path, files, children)) = tree.dir(dir) else {
         return Plan {
+            path: String::new(),
             files: Vec::new(),
             dirs: Vec::new(),
         };
@@ -274,15 +287,19 @@ fn plan(
             dirs.push((name, plan(compiled, tree, satisfied, &matching, c, units)));
         }
     }
-    Plan { files, dirs }
+    Plan {
+        path: path.to_owned(),
+        files,
+        dirs,
+    }
 }
 
 /// A location from the listing (already valid) as an object_store path, without re-encoding.
-fn object_path(location: &str) -> Result<ObjectPath, ShuffleError> {
+pub(super) fn object_path(location: &str) -> Result<ObjectPath, ShuffleError> {
     ObjectPath::parse(location).map_err(|e| store_err("parsing location", location)(e.into()))
 }
 
-fn join(dir: &str, name: &str) -> String {
+pub(super) fn join(dir: &str, name: &str) -> String {
     if dir.is_empty() {
         name.to_owned()
     } else {
@@ -290,7 +307,10 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
-fn io_err<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(io::Error) -> ShuffleError + 'p {
+pub(super) fn io_err<'p>(
+    action: &'static str,
+    path: &'p Path,
+) -> impl FnOnce(io::Error) -> ShuffleError + 'p {
     move |source| ShuffleError::Io {
         action,
         path: path.to_owned(),
@@ -298,7 +318,7 @@ fn io_err<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(io::Error) ->
     }
 }
 
-fn store_err<'l>(
+pub(super) fn store_err<'l>(
     action: &'static str,
     location: &'l str,
 ) -> impl FnOnce(object_store::Error) -> ShuffleError + 'l {
@@ -315,8 +335,8 @@ const COPY_CONCURRENCY: usize = 8;
 struct Writer<'a> {
     source: &'a StoreRoot,
     listing: &'a Listing,
-    fail_after: Option<usize>,
-    copied: AtomicUsize,
+    moving: bool,
+    hook: Hook,
 }
 
 impl Writer<'_> {
@@ -327,31 +347,82 @@ impl Writer<'_> {
         overwrite: bool,
     ) -> Result<usize, ShuffleError> {
         match target {
-            Target::Local(dest) => self.to_local(plan, dest, overwrite).await?,
-            Target::Store(root, location) => self.to_store(plan, root, location, overwrite).await?,
+            Target::Local(dest) => {
+                let existed = fs::symlink_metadata(dest).is_ok();
+                self.to_local(plan, dest, overwrite).await?;
+                if self.moving {
+                    let checked = match self.verify_local(plan, dest) {
+                        Ok(()) => self.check_sources(plan).await,
+                        Err(e) => Err(e),
+                    };
+                    if let Err(e) = checked {
+                        if !existed {
+                            // Nothing moved: the new copy goes too.
+                            let _ = fs::remove_dir_all(dest);
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            Target::Store(root, location) => {
+                let same_store = Arc::ptr_eq(&self.source.store, &root.store);
+                if self.moving && same_store {
+                    let from = self.source.location(&plan.path);
+                    if nested(&from, location) {
+                        return Err(ShuffleError::Overlap);
+                    }
+                }
+                let mut pairs = Vec::new();
+                flatten(plan, "", &mut pairs);
+                let items: Vec<Item> = pairs
+                    .into_iter()
+                    .map(|(from, to)| {
+                        let meta = self.listing.files.get(&from);
+                        Item {
+                            size: meta.map_or(0, |m| m.size),
+                            e_tag: meta.and_then(|m| m.e_tag.clone()),
+                            from,
+                            to,
+                        }
+                    })
+                    .collect();
+                let copy = |i: usize, to: ObjectPath| {
+                    let item = &items[i];
+                    async move { self.copy_object(item, root, &to, same_store).await }
+                };
+                let checked = async {
+                    if self.moving {
+                        self.check_sources(plan).await
+                    } else {
+                        Ok(())
+                    }
+                };
+                let verify = self.moving;
+                write_store(root, location, overwrite, verify, &items, copy, checked).await?;
+            }
+        }
+        if self.moving {
+            let locations = self.source_locations(plan);
+            delete_all(&self.source.store, locations, "deleting moved source").await?;
         }
         Ok(plan.file_count())
-    }
-
-    /// The test hook of [`ShuffleOptions::fail_after_files`].
-    fn tick(&self, what: &str) -> Result<(), ShuffleError> {
-        match self.fail_after {
-            Some(limit) if self.copied.fetch_add(1, Ordering::Relaxed) >= limit => {
-                Err(ShuffleError::Io {
-                    action: "copying file",
-                    path: PathBuf::from(what),
-                    source: io::Error::other("copy interrupted (test hook)"),
-                })
-            }
-            _ => Ok(()),
-        }
     }
 
     /// Reads one source object (`rel` to the source prefix).
     async fn fetch(&self, rel: &str) -> Result<bytes::Bytes, ShuffleError> {
         let location = self.source.location(rel);
         let path = object_path(&location)?;
-        let read = async { self.source.store.get(&path).await?.bytes().await };
+        // A move reads exactly the version listed, or fails.
+        let e_tag = self.listing.files.get(rel).and_then(|m| m.e_tag.clone());
+        let options = GetOptions::new().with_if_match(e_tag.filter(|_| self.moving));
+        let read = async {
+            self.source
+                .store
+                .get_opts(&path, options)
+                .await?
+                .bytes()
+                .await
+        };
         read.await.map_err(store_err("reading", &location))
     }
 
@@ -431,7 +502,7 @@ impl Writer<'_> {
             .buffered(COPY_CONCURRENCY);
         while let Some(item) = fetched.next().await {
             let (name, rel, bytes) = item?;
-            self.tick(rel)?;
+            self.hook.tick(rel)?;
             let target = dir.join(name);
             let written = if aside {
                 temp_sibling(&target)
@@ -471,72 +542,266 @@ impl Writer<'_> {
 
     // ---------------------------------------------------------------- to a store
 
-    async fn to_store(
+    /// Copies one object to `to` (server-side within one store, else `get` + `put`).
+    async fn copy_object(
         &self,
-        plan: &Plan,
+        item: &Item,
         root: &StoreRoot,
-        location: &str,
-        overwrite: bool,
+        to: &ObjectPath,
+        same_store: bool,
     ) -> Result<(), ShuffleError> {
-        let dest = object_path(location)?;
-        let exists = root
-            .store
-            .list(Some(&dest))
-            .next()
-            .await
-            .transpose()
-            .map_err(store_err("listing destination", location))?
-            .is_some();
-        if exists && !overwrite {
-            return Err(ShuffleError::DestinationExists);
+        self.hook.tick(&item.from)?;
+        if same_store {
+            let from_location = self.source.location(&item.from);
+            let from = object_path(&from_location)?;
+            root.store
+                .copy(&from, to)
+                .await
+                .map_err(store_err("copying", &from_location))
+        } else {
+            let bytes = self.fetch(&item.from).await?;
+            root.store
+                .put(to, PutPayload::from(bytes))
+                .await
+                .map(drop)
+                .map_err(store_err("writing", to.as_ref()))
         }
-        let mut pairs = Vec::new();
-        flatten(plan, "", &mut pairs);
-        let same_store = Arc::ptr_eq(&self.source.store, &root.store);
-        let written: std::sync::Mutex<Vec<ObjectPath>> = std::sync::Mutex::new(Vec::new());
-        let copied = futures_util::stream::iter(0..pairs.len())
-            .map(|i| {
-                let written = &written;
-                let dest = &dest;
-                let (from_rel, to_rel) = &pairs[i];
-                async move {
-                    self.tick(from_rel)?;
-                    let to = object_path(&join(dest.as_ref(), to_rel))?;
-                    let from_location = self.source.location(from_rel);
-                    if same_store {
-                        let from = object_path(&from_location)?;
-                        root.store
-                            .copy(&from, &to)
-                            .await
-                            .map_err(store_err("copying", &from_location))?;
-                    } else {
-                        let bytes = self.fetch(from_rel).await?;
-                        root.store
-                            .put(&to, PutPayload::from(bytes))
-                            .await
-                            .map_err(store_err("writing", to.as_ref()))?;
-                    }
-                    if let Ok(mut w) = written.lock() {
-                        w.push(to);
-                    }
-                    Ok::<(), ShuffleError>(())
-                }
-            })
-            .buffer_unordered(COPY_CONCURRENCY)
-            .collect::<Vec<_>>()
-            .await;
-        if let Some(err) = copied.into_iter().find_map(Result::err) {
-            if !exists {
-                // Nothing of a failed new destination stays behind.
-                let written = written.into_inner().unwrap_or_default();
-                for path in &written {
-                    let _ = root.store.delete(path).await;
-                }
+    }
+
+    // ---------------------------------------------------------------- moving
+
+    /// Checks the files written under `dest` against the listing's sizes.
+    fn verify_local(&self, plan: &Plan, dest: &Path) -> Result<(), ShuffleError> {
+        for (name, rel) in &plan.files {
+            let path = dest.join(name);
+            let meta = fs::metadata(&path).map_err(io_err("reading copied file", &path))?;
+            if self.listing.files.get(rel).map(|m| m.size) != Some(meta.len()) {
+                return Err(ShuffleError::Verify { path });
             }
-            return Err(err);
+        }
+        for (name, sub) in &plan.dirs {
+            self.verify_local(sub, &dest.join(name))?;
         }
         Ok(())
     }
+
+    /// The source locations of `plan`'s files.
+    fn source_locations(&self, plan: &Plan) -> Vec<String> {
+        let mut pairs = Vec::new();
+        flatten(plan, "", &mut pairs);
+        pairs
+            .into_iter()
+            .map(|(rel, _)| self.source.location(&rel))
+            .collect()
+    }
+
+    /// Checks with one `HEAD` per source object of `plan` that none changed since the listing
+    /// (same e-tag, else same size and time): what is deleted must be what was copied.
+    async fn check_sources(&self, plan: &Plan) -> Result<(), ShuffleError> {
+        let locations = self.source_locations(plan);
+        futures_util::stream::iter(0..locations.len())
+            .map(|i| {
+                let location = &locations[i];
+                async move {
+                    let listed = self
+                        .source
+                        .relative(location)
+                        .and_then(|rel| self.listing.files.get(rel));
+                    let now = self
+                        .source
+                        .store
+                        .head(&object_path(location)?)
+                        .await
+                        .map_err(store_err("checking source before deleting", location))?;
+                    let unchanged = listed.is_some_and(|l| match (&l.e_tag, &now.e_tag) {
+                        (Some(a), Some(b)) => a == b && l.size == now.size,
+                        _ => l.size == now.size && l.last_modified == now.last_modified,
+                    });
+                    if unchanged {
+                        Ok(())
+                    } else {
+                        Err(ShuffleError::Verify {
+                            path: PathBuf::from(location),
+                        })
+                    }
+                }
+            })
+            .buffer_unordered(COPY_CONCURRENCY)
+            .try_collect::<Vec<()>>()
+            .await
+            .map(drop)
+    }
+}
+
+/// One object to write: its source (a key relative to the source prefix, or a local path), its
+/// key relative to the destination, and what the copy must look like.
+pub(super) struct Item {
+    pub(super) from: String,
+    pub(super) to: String,
+    pub(super) size: u64,
+    pub(super) e_tag: Option<String>,
+}
+
+/// The test hook of [`ShuffleOptions::fail_after_files`], shared by one call's items.
+pub(super) struct Hook {
+    pub(super) fail_after: Option<usize>,
+    pub(super) copied: AtomicUsize,
+}
+
+impl Hook {
+    pub(super) fn tick(&self, what: &str) -> Result<(), ShuffleError> {
+        match self.fail_after {
+            Some(limit) if self.copied.fetch_add(1, Ordering::Relaxed) >= limit => {
+                Err(ShuffleError::Io {
+                    action: "copying file",
+                    path: PathBuf::from(what),
+                    source: io::Error::other("copy interrupted (test hook)"),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether two locations of one store are equal or one is inside the other.
+pub(super) fn nested(a: &str, b: &str) -> bool {
+    let inside = |x: &str, y: &str| {
+        y.is_empty() || x == y || x.strip_prefix(y).is_some_and(|r| r.starts_with('/'))
+    };
+    inside(a, b) || inside(b, a)
+}
+
+/// An e-tag that is the hex MD5 of the content (S3 and most S3-compatible stores for objects
+/// written in one part): two such tags must be equal for equal content.
+fn content_md5(e_tag: &str) -> Option<&str> {
+    let tag = e_tag.trim_matches('"');
+    (tag.len() == 32 && tag.bytes().all(|b| b.is_ascii_hexdigit())).then_some(tag)
+}
+
+/// Writes `items` under `location` of `root` with `copy(i, destination path)`: refused when the
+/// location exists (unless `overwrite`); with `verify`, each written object is checked with a
+/// `HEAD` (size, and content e-tag when both sides have one), then `checked` runs. A failure of
+/// any of these deletes what was written to a new location.
+pub(super) async fn write_store<F, Fut, C>(
+    root: &StoreRoot,
+    location: &str,
+    overwrite: bool,
+    verify: bool,
+    items: &[Item],
+    copy: F,
+    checked: C,
+) -> Result<(), ShuffleError>
+where
+    F: Fn(usize, ObjectPath) -> Fut,
+    Fut: std::future::Future<Output = Result<(), ShuffleError>>,
+    C: std::future::Future<Output = Result<(), ShuffleError>>,
+{
+    let dest = object_path(location)?;
+    let exists = root
+        .store
+        .list(Some(&dest))
+        .next()
+        .await
+        .transpose()
+        .map_err(store_err("listing destination", location))?
+        .is_some();
+    if exists && !overwrite {
+        return Err(ShuffleError::DestinationExists);
+    }
+    let written: std::sync::Mutex<Vec<ObjectPath>> = std::sync::Mutex::new(Vec::new());
+    let copied = futures_util::stream::iter(0..items.len())
+        .map(|i| {
+            let (written, dest, copy) = (&written, &dest, &copy);
+            async move {
+                let to = object_path(&join(dest.as_ref(), &items[i].to))?;
+                copy(i, to.clone()).await?;
+                if let Ok(mut w) = written.lock() {
+                    w.push(to);
+                }
+                Ok::<(), ShuffleError>(())
+            }
+        })
+        .buffer_unordered(COPY_CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    let mut outcome = copied.into_iter().find_map(Result::err).map_or(Ok(()), Err);
+    if outcome.is_ok() && verify {
+        outcome = verify_store(root, &dest, items).await;
+    }
+    if outcome.is_ok() {
+        outcome = checked.await;
+    }
+    if let Err(err) = outcome {
+        if !exists {
+            // Nothing of a failed new destination stays behind.
+            let written = written.into_inner().unwrap_or_default();
+            let locations = written.iter().map(ToString::to_string).collect();
+            let _ = delete_all(&root.store, locations, "deleting failed copy").await;
+        }
+        return Err(err);
+    }
+    Ok(())
+}
+
+/// Checks each written object with a `HEAD`: the size, and the e-tag when both are content MD5s.
+async fn verify_store(
+    root: &StoreRoot,
+    dest: &ObjectPath,
+    items: &[Item],
+) -> Result<(), ShuffleError> {
+    futures_util::stream::iter(0..items.len())
+        .map(|i| async move {
+            let item = &items[i];
+            let location = join(dest.as_ref(), &item.to);
+            let meta = root
+                .store
+                .head(&object_path(&location)?)
+                .await
+                .map_err(store_err("checking copy", &location))?;
+            let tags = item
+                .e_tag
+                .as_deref()
+                .and_then(content_md5)
+                .zip(meta.e_tag.as_deref().and_then(content_md5));
+            if meta.size != item.size || tags.is_some_and(|(a, b)| !a.eq_ignore_ascii_case(b)) {
+                return Err(ShuffleError::Verify {
+                    path: PathBuf::from(location),
+                });
+            }
+            Ok(())
+        })
+        .buffer_unordered(COPY_CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await
+        .map(drop)
+}
+
+/// Deletes `locations` with the store's bulk delete (one request per 1,000 keys on S3).
+pub(super) async fn delete_all(
+    store: &Arc<dyn ObjectStore>,
+    locations: Vec<String>,
+    action: &'static str,
+) -> Result<(), ShuffleError> {
+    let paths = futures_util::stream::iter(
+        locations
+            .into_iter()
+            .map(|l| ObjectPath::parse(&l).map_err(object_store::Error::from)),
+    )
+    .boxed();
+    let mut deleted = store.delete_stream(paths);
+    while let Some(result) = deleted.next().await {
+        match result {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => {
+                return Err(ShuffleError::Store {
+                    action,
+                    location: String::new(),
+                    source: e,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every file of `plan` as (source key relative to the source prefix, key relative to the

@@ -1,6 +1,7 @@
 //! Scanning and shuffling over any [`object_store::ObjectStore`] (S3, GCS, Azure, local, in
 //! memory): one recursive, paginated listing of the prefix builds a [`KeyTree`], which the same
-//! matcher as a local scan evaluates.
+//! matcher as a local scan evaluates. [`shuffle_store_to`] copies or moves matches out of a
+//! store (to a local directory or a prefix), [`shuffle_to_store`] from a local tree into one.
 //!
 //! Paths in results are store locations: the `/`-separated key of the directory, prefix included,
 //! without a leading `/` (`bench/g00/exp_000`); [`StoreRoot::url_of`] renders them as
@@ -8,6 +9,7 @@
 
 mod copy;
 mod runtime;
+mod upload;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -19,6 +21,7 @@ use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use tokio::runtime::Handle;
 
 pub use copy::{StoreDestination, shuffle_store_to, shuffle_store_to_async};
+pub use upload::{shuffle_to_store, shuffle_to_store_async};
 
 use crate::error::{Error, Result};
 use crate::listing::KeyTree;
