@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             router.get(
                 "/users/{id}",
                 handler::ready(|req| {
-                    Response::text(format!("user {}", req.param("id").unwrap_or("")))
+                    Response::text(format!("user {}", req.param("id").as_deref().unwrap_or("")))
                 }),
             )?;
         } else {

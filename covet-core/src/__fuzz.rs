@@ -138,7 +138,8 @@ fn ws_frames(input: &[u8], step: usize) -> WsFrames {
     (frames, None)
 }
 
-/// Serves `data[1..]` through the connection state machine (probe routes) twice: in one
+/// Serves `data[1..]` through the connection state machine (probe routes, plus streaming
+/// `POST /stream` echoing the body and `POST /stop` reading one piece) twice: in one
 /// piece, and in segments of `data[0]` bytes. Both must produce the same responses (Date
 /// masked): segmentation never changes how a byte stream is read.
 pub fn conn_segments(data: &[u8]) {
@@ -161,8 +162,28 @@ fn serve_segments(input: &[u8], step: usize) -> Vec<u8> {
     let Ok(router) = crate::probe::router() else {
         return Vec::new();
     };
+    // Two streaming routes: one reads the whole body, one stops after the first piece.
+    let echo = crate::handler::streaming(|mut req: crate::Request| async move {
+        let Some(body) = req.take_body_stream() else {
+            return crate::Response::empty(500);
+        };
+        match body.collect(4096).await {
+            Ok(bytes) => crate::Response::bytes(bytes),
+            Err(e) => crate::Response::text(e.to_string()).status(e.status().unwrap_or(400)),
+        }
+    });
+    let stop = crate::handler::streaming(|mut req: crate::Request| async move {
+        if let Some(mut body) = req.take_body_stream() {
+            let _ = body.chunk().await;
+        }
+        crate::Response::text("stopped")
+    });
+    if router.post("/stream", echo).is_err() || router.post("/stop", stop).is_err() {
+        return Vec::new();
+    }
     let limits = Limits {
         max_body: 4096,
+        max_stream_body: 8192,
         ..Limits::default()
     };
     let shared = crate::server::Shared::standalone(router, limits, crate::Timeouts::default());
@@ -227,8 +248,25 @@ mod tests {
         conn_segments(b"\x07GET / HTTP/1.1\x0d\x0aHost: a\x0d\x0a\x0d\x0aPOST / HTTP/2.1\x0d\x0aHost: a\x0d\x0aTransfer-Encoding: chunked\x0d\x0a\x0d\x0a3\x0d\x0aabc\x0d\x0a0\x0d\x0a\x0d\x0a");
         // Found by the fuzzer: 400 or 505 depending on bytes after the bad version.
         conn_segments(b"\x01GET /e#cho HTTP/2.1\x03POST \x0aContent-Length: 3\x0d\x0a\x0d\x0a");
+        // Streamed bodies: whole, stopped early (drained), cut short, malformed.
+        conn_segments(b"\x03POST /stream HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\nPOST /stop HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\n123456789GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        conn_segments(b"\x02POST /stop HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\nZ\r\n");
+        conn_segments(b"\x04POST /stream HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\nshort");
         // Found by the fuzzer: a step byte and no input at all.
         ws_frame_splits(b"\x93");
         ws_frame_splits(b"\x03\x81\x85\x01\x02\x03\x04iggmn\x89\x80\x00\x00\x00\x00");
+    }
+
+    #[test]
+    fn streaming_routes_answer_the_same_for_every_segmentation() {
+        let input = b"POST /stream HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\nPOST /stop HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\n123456789GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+        let whole = serve_segments(input, input.len());
+        let text = String::from_utf8_lossy(&whole);
+        assert_eq!(text.matches("HTTP/1.1 200 OK").count(), 3, "{text}");
+        assert!(text.contains("\r\n\r\nabcdeHTTP/1.1"), "{text}");
+        assert!(text.contains("\r\n\r\nstoppedHTTP/1.1"), "{text}");
+        for step in [1, 2, 7, 40] {
+            assert_eq!(serve_segments(input, step), whole, "step {step}");
+        }
     }
 }

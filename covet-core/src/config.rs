@@ -23,6 +23,10 @@ pub struct Limits {
     /// Largest request body the server buffers for a handler; larger is answered 413 (before
     /// reading it when `Content-Length` says so). Default is 1 MiB.
     pub max_body: u64,
+    /// Largest request body a [streaming handler](crate::handler::streaming) may read; larger
+    /// is answered 413 (before reading it when `Content-Length` says so, else when the chunked
+    /// body crosses it). Default is 1 GiB.
+    pub max_stream_body: u64,
     /// Longest chunk extension (`;name=value` after a chunk size) in bytes. Default is 1 KiB.
     pub max_chunk_ext: usize,
     /// Largest trailer section of a chunked body in bytes. Default is 8 KiB.
@@ -36,6 +40,7 @@ impl Default for Limits {
             max_head: 16 * 1024,
             max_headers: 64,
             max_body: 1024 * 1024,
+            max_stream_body: 1 << 30,
             max_chunk_ext: 1024,
             max_trailers: 8 * 1024,
         }
@@ -48,6 +53,19 @@ impl Limits {
         self.max_head = self.max_head.min(MAX_HEAD);
         self.max_headers = self.max_headers.clamp(1, MAX_HEADERS);
         self.max_request_line = self.max_request_line.min(self.max_head);
+        self
+    }
+
+    /// The limits the head parser applies: its 413 check uses the larger body limit, and the
+    /// connection applies the one that fits the route.
+    pub(crate) fn for_heads(mut self) -> Self {
+        self.max_body = self.max_body.max(self.max_stream_body);
+        self
+    }
+
+    /// These limits with `max_body` set to the limit for a streamed body.
+    pub(crate) fn for_streams(mut self) -> Self {
+        self.max_body = self.max_stream_body;
         self
     }
 }

@@ -6,6 +6,8 @@
 //!   the future is boxed per request;
 //! - [`ready`]: a plain `Fn(Request) -> Response` that runs inline on the connection's thread
 //!   with no allocation (the fast path for cheap handlers);
+//! - [`streaming`]: an async handler that reads the request body as it arrives
+//!   ([`Request::take_body_stream`]) instead of receiving it buffered;
 //! - [`blocking`]: a plain function run on tokio's blocking pool, so slow or foreign work (a
 //!   Python bridge taking its interpreter lock) never blocks the reactor.
 
@@ -43,6 +45,11 @@ pub(crate) enum Reply {
 
 trait Erased: Send + Sync + 'static {
     fn call(&self, req: Request) -> Reply;
+
+    /// Whether the handler reads the body as a stream (it is not buffered first).
+    fn streams_body(&self) -> bool {
+        false
+    }
 }
 
 struct Async<H>(H);
@@ -58,6 +65,18 @@ struct Ready<F>(F);
 impl<F: Fn(Request) -> Response + Send + Sync + 'static> Erased for Ready<F> {
     fn call(&self, req: Request) -> Reply {
         Reply::Ready((self.0)(req))
+    }
+}
+
+struct Streaming<H>(H);
+
+impl<H: Handler> Erased for Streaming<H> {
+    fn call(&self, req: Request) -> Reply {
+        Reply::Pending(Box::pin(self.0.call(req)))
+    }
+
+    fn streams_body(&self) -> bool {
+        true
     }
 }
 
@@ -89,6 +108,10 @@ impl BoxHandler {
     pub(crate) fn call(&self, req: Request) -> Reply {
         self.0.call(req)
     }
+
+    pub(crate) fn streams_body(&self) -> bool {
+        self.0.streams_body()
+    }
 }
 
 impl<H: Handler> From<H> for BoxHandler {
@@ -111,6 +134,34 @@ where
     F: Fn(Request) -> Response + Send + Sync + 'static,
 {
     BoxHandler(Arc::new(Ready(f)))
+}
+
+/// A handler that receives the request body as a stream instead of buffered.
+///
+/// The server routes the request as soon as its head is parsed and calls the handler with
+/// an empty [`Request::body`]; [`Request::take_body_stream`] gives a [`BodyStream`] that
+/// reads the body from the connection only as the handler asks for it (backpressure), with
+/// the body-read idle timeout, up to [`Limits::max_stream_body`](crate::Limits::max_stream_body)
+/// instead of [`Limits::max_body`](crate::Limits::max_body). `Expect: 100-continue` is
+/// answered when the handler first reads. A `before` hook sees the request without its body.
+///
+/// [`BodyStream`]: crate::BodyStream
+///
+/// ```
+/// use covet_core::{handler, Request, Response, Router};
+///
+/// let router = Router::new();
+/// router.put("/blob", handler::streaming(|mut req: Request| async move {
+///     let Some(body) = req.take_body_stream() else { return Response::empty(500) };
+///     match body.collect(16 << 20).await {
+///         Ok(bytes) => Response::text(format!("stored {} bytes", bytes.len())),
+///         Err(e) => Response::text(e.to_string()).status(e.status().unwrap_or(400)),
+///     }
+/// }))?;
+/// # Ok::<(), covet_core::Error>(())
+/// ```
+pub fn streaming<H: Handler>(h: H) -> BoxHandler {
+    BoxHandler(Arc::new(Streaming(h)))
 }
 
 /// A handler run on tokio's blocking thread pool, for work that must not block the reactor.

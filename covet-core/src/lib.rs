@@ -16,7 +16,7 @@
 //! let router = Router::new();
 //! router.get("/plaintext", handler::ready(|_req| Response::text("Hello, World!")))?;
 //! router.get("/users/{id}", |req: covet_core::Request| async move {
-//!     Response::text(format!("user {}", req.param("id").unwrap_or("?")))
+//!     Response::text(format!("user {}", req.param("id").as_deref().unwrap_or("?")))
 //! })?;
 //!
 //! let server = Server::builder(router).bind("127.0.0.1:0".parse()?).workers(1).start()?;
@@ -59,12 +59,20 @@
 //! | request head ([`Limits::max_head`]) | 16 KiB (at most 64 KiB) | 431, close |
 //! | header fields ([`Limits::max_headers`]) | 64 (at most 100) | 431, close |
 //! | buffered body ([`Limits::max_body`]) | 1 MiB | 413, close (before reading it when `Content-Length` says so) |
+//! | streamed body ([`Limits::max_stream_body`]) | 1 GiB | 413, close |
 //! | chunk extension / trailers | 1 KiB / 8 KiB | 400 / 431, close |
 //! | header read ([`Timeouts::header_read`]) | 10 s | 408, close |
 //! | body read idle ([`Timeouts::body_read_idle`]) | 10 s | 408, close |
 //! | keep-alive idle ([`Timeouts::keep_alive_idle`]) | 5 s | close |
 //! | one write ([`Timeouts::write`]) | 10 s | close |
 //! | connections ([`ServerBuilder::max_connections`]) | 10,000 | stop accepting until one closes |
+//!
+//! Request bodies are buffered for the handler by default; a route registered with
+//! [`handler::streaming`] reads its body as it arrives instead ([`BodyStream`]), with TCP
+//! backpressure, and whatever it leaves unread is discarded (up to 256 KiB) or the connection
+//! closed, so the next pipelined request is never misread. `100 Continue` goes out only when
+//! the body is needed. Path parameters are percent-decoded ([`Request::param`]; the raw form
+//! is [`Request::param_raw`]).
 //!
 //! Bare LF line endings are rejected (RFC 9112 allows accepting them; this engine does not).
 //! Trailer fields of chunked bodies are checked and discarded.
@@ -84,6 +92,7 @@
 
 #[doc(hidden)]
 pub mod __fuzz;
+mod body;
 mod config;
 mod error;
 pub mod h1;
@@ -100,6 +109,7 @@ mod server;
 mod tls;
 pub mod ws;
 
+pub use body::BodyStream;
 pub use config::{Limits, MAX_HEAD, MAX_HEADERS, Timeouts};
 pub use error::{Error, Result};
 pub use handler::{BoxHandler, Handler};

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::body::BodyStream;
 use crate::h1::{Head, Span};
 use crate::method::{Method, Version};
 use crate::router::MAX_PARAMS;
@@ -14,13 +15,26 @@ use crate::router::MAX_PARAMS;
 /// A `Request` owns reference-counted slices of the bytes read from the connection (no
 /// copies, no borrowed pointers), so it is `Send + 'static` and may be moved to another
 /// thread or kept after the response is sent.
-#[derive(Clone)]
+///
+/// For a route registered with [`handler::streaming`](crate::handler::streaming) the body is
+/// not buffered: [`body`](Request::body) is empty and [`take_body_stream`](Request::take_body_stream)
+/// gives the body as it arrives. A clone never carries the stream.
 pub struct Request {
     bytes: Bytes,
     head: Head,
     names: Option<Arc<[Box<str>]>>,
     params: [Span; MAX_PARAMS],
     body: Bytes,
+    stream: Option<BodyStream>,
+}
+
+impl Clone for Request {
+    fn clone(&self) -> Self {
+        Request {
+            body: self.body.clone(),
+            ..self.head_only()
+        }
+    }
 }
 
 impl std::fmt::Debug for Request {
@@ -42,7 +56,13 @@ impl Request {
             names: None,
             params: [Span::default(); MAX_PARAMS],
             body,
+            stream: None,
         }
+    }
+
+    /// Gives the request a streamed body (for streaming handlers).
+    pub(crate) fn set_body_stream(&mut self, stream: BodyStream) {
+        self.stream = Some(stream);
     }
 
     /// Attaches path parameters found by the router (positions relative to the path).
@@ -120,15 +140,51 @@ impl Request {
         self.head.headers(&self.bytes)
     }
 
-    /// The path parameter `name` captured by the route (`{name}` or `{*name}`).
-    pub fn param(&self, name: &str) -> Option<&str> {
+    /// The path parameter `name` captured by the route (`{name}` or `{*name}`),
+    /// percent-decoded.
+    ///
+    /// `%XX` escapes become the bytes they stand for (`+` stays a `+`: that rule belongs to
+    /// query strings); an invalid escape is kept as written, and decoded bytes that are not
+    /// UTF-8 become U+FFFD. Routing sees the raw path, so `%2F` never splits a segment: it
+    /// becomes a `/` inside the parameter. Without escapes no copy is made.
+    /// [`param_raw`](Request::param_raw) gives the value as sent.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use covet_core::{handler, Response, Router, Server};
+    ///
+    /// let router = Router::new();
+    /// router.get("/files/{name}", handler::ready(|req| {
+    ///     let decoded = req.param("name").unwrap_or_default();
+    ///     Response::text(format!("{decoded} | {}", req.param_raw("name").unwrap_or("")))
+    /// }))?;
+    /// let server = Server::builder(router).bind("127.0.0.1:0".parse()?).workers(1).start()?;
+    /// let mut conn = std::net::TcpStream::connect(server.local_addr())?;
+    /// conn.write_all(b"GET /files/a%20b%2Fc.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    /// let mut reply = String::new();
+    /// conn.read_to_string(&mut reply)?;
+    /// assert!(reply.ends_with("\r\n\r\na b/c.txt | a%20b%2Fc.txt"));
+    /// server.shutdown(std::time::Duration::from_secs(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn param(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.param_raw(name).map(percent_decode_path)
+    }
+
+    /// The path parameter `name` as sent, without percent-decoding.
+    pub fn param_raw(&self, name: &str) -> Option<&str> {
         let names = self.names.as_ref()?;
         let i = names.iter().position(|n| &**n == name)?;
         Some(self.params.get(i)?.get_str(&self.bytes))
     }
 
-    /// All path parameters, in route order.
-    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+    /// All path parameters, in route order, percent-decoded as [`param`](Request::param) does.
+    pub fn params(&self) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
+        self.params_raw().map(|(n, v)| (n, percent_decode_path(v)))
+    }
+
+    /// All path parameters, in route order, as sent.
+    pub fn params_raw(&self) -> impl Iterator<Item = (&str, &str)> {
         self.names
             .iter()
             .flat_map(|n| n.iter())
@@ -136,7 +192,19 @@ impl Request {
             .map(|(n, s)| (&**n, s.get_str(&self.bytes)))
     }
 
-    /// The body (empty when there is none).
+    /// The streamed body, for a route registered with
+    /// [`handler::streaming`](crate::handler::streaming); `None` for buffered routes and
+    /// after the first call.
+    ///
+    /// The connection reads body bytes only as the stream is read. A handler that stops
+    /// early may simply drop it: the server then discards up to 256 KiB of what is left (so
+    /// the connection can carry the next request) or, when more is left or
+    /// `Expect: 100-continue` was never answered, closes the connection after the response.
+    pub fn take_body_stream(&mut self) -> Option<BodyStream> {
+        self.stream.take()
+    }
+
+    /// The body (empty when there is none, and for streaming handlers).
     pub fn body(&self) -> &Bytes {
         &self.body
     }
@@ -159,8 +227,17 @@ impl Request {
             names: self.names.clone(),
             params: self.params,
             body: Bytes::new(),
+            stream: None,
         }
     }
+}
+
+/// Decodes `%XX` escapes in a path segment (`+` is literal); invalid escapes are kept.
+fn percent_decode_path(s: &str) -> Cow<'_, str> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
+    decode_escapes(s.as_bytes(), false)
 }
 
 /// Decodes `%XX` escapes and `+`; invalid escapes are kept as they are.
@@ -168,13 +245,17 @@ fn percent_decode(s: &str) -> Cow<'_, str> {
     if !s.contains(['%', '+']) {
         return Cow::Borrowed(s);
     }
-    let b = s.as_bytes();
+    decode_escapes(s.as_bytes(), true)
+}
+
+/// Decodes `%XX` escapes, and `+` as a space when `plus` is set; lossy on invalid UTF-8.
+fn decode_escapes(b: &[u8], plus: bool) -> Cow<'static, str> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
         match b[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus => out.push(b' '),
             b'%' => match (
                 b.get(i + 1).and_then(|&c| hex(c)),
                 b.get(i + 2).and_then(|&c| hex(c)),
@@ -190,4 +271,28 @@ fn percent_decode(s: &str) -> Cow<'_, str> {
         i += 1;
     }
     Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_decoding_keeps_plus_and_invalid_escapes() {
+        assert_eq!(percent_decode_path("a+b"), "a+b");
+        assert_eq!(percent_decode_path("a%20b%2fc"), "a b/c");
+        assert_eq!(percent_decode_path("100%"), "100%");
+        assert_eq!(percent_decode_path("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode_path("caf%C3%A9"), "café");
+        assert_eq!(percent_decode_path("%FF"), "\u{fffd}");
+        assert!(matches!(
+            percent_decode_path("plain"),
+            Cow::Borrowed("plain")
+        ));
+    }
+
+    #[test]
+    fn query_decoding_turns_plus_into_a_space() {
+        assert_eq!(percent_decode("a+b%2B"), "a b+");
+    }
 }

@@ -62,7 +62,7 @@ fn allocations_per_request(path: &str) -> f64 {
         .get(
             "/users/{id}",
             handler::ready(|req| {
-                Response::text(if req.param("id") == Some("42") {
+                Response::text(if req.param("id").as_deref() == Some("42") {
                     "user 42"
                 } else {
                     "other"

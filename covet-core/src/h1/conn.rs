@@ -8,18 +8,25 @@
 //!   (lingering briefly so the response is not lost to a reset); nothing after the error is
 //!   parsed;
 //! - responses leave in request order, batched: the write buffer is flushed only before the
-//!   connection has to wait for more bytes, before a streamed body, or before closing.
+//!   connection has to wait for more bytes, before a streamed body, or before closing;
+//! - a body streamed to a handler is read only as the handler asks for it; whatever the
+//!   handler leaves unread is discarded up to [`DRAIN_LIMIT`] before the next head is parsed,
+//!   or the connection is closed after the response (also when `100 Continue` was never
+//!   sent, since the client may or may not send the body then).
 
 use std::io;
+use std::pin::pin;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::Notify;
 use tokio::time::{Instant, timeout};
 
 use super::body::ChunkedDecoder;
 use super::encode::{CONTINUE, Finish, LAST_CHUNK, encode, put_chunk};
-use super::parse::{Framing, Head, parse_head};
+use super::parse::{Framing, Head, parse_head, too_large};
+use crate::body::{BodyStream, Piece};
 use crate::error::Error;
 use crate::handler::Reply;
 use crate::method::{Method, Version};
@@ -40,6 +47,13 @@ const MAX_BATCH: usize = 64 * 1024;
 const LINGER_TIME: Duration = Duration::from_millis(500);
 const LINGER_BYTES: usize = 256 * 1024;
 
+/// The most of a streamed body the connection discards after the handler has returned
+/// without reading it all; with more left it closes instead.
+const DRAIN_LIMIT: usize = 256 * 1024;
+
+/// The largest piece of a streamed body handed to a handler at once.
+const MAX_PIECE: usize = 64 * 1024;
+
 enum Read {
     Data,
     Eof,
@@ -51,6 +65,8 @@ enum Read {
 enum Next {
     Continue,
     Close,
+    /// The connection has already been closed (after a protocol error).
+    Closed,
     /// The response switched protocols: hand the connection to this WebSocket session.
     Upgrade(crate::ws::Session),
 }
@@ -98,14 +114,48 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
             };
             let started = self.metrics.map(|_| Instant::now());
             let head_bytes = self.rbuf.split_to(head.len()).freeze();
-            let Some(body) = self.read_body(&head).await? else {
-                return Ok(());
+            // A request with a body is routed first: a streaming handler gets the body as
+            // it arrives, and a buffered one is held to the buffered limit.
+            let lookup = (head.framing() != Framing::Empty).then(|| {
+                self.shared
+                    .router
+                    .lookup(head.method(), head.path(&head_bytes))
+            });
+            let next = match lookup {
+                Some(found @ Lookup::Found { .. }) if streams(&found) => {
+                    self.stream_body(head_bytes, head, found, started).await?
+                }
+                Some(missing)
+                    if wants_continue(&head)
+                        && self.shared.hooks.before.is_none()
+                        && !matches!(missing, Lookup::Found { .. }) =>
+                {
+                    // 404 or 405 needs no body: answer without `100 Continue`, then close
+                    // (the client may or may not send the body now).
+                    let meta = Meta {
+                        keep_alive: false,
+                        ..Meta::of(&head)
+                    };
+                    let req = Request::from_parts(head_bytes, head, Bytes::new());
+                    let resp = dispatch(self.shared, req, Some(missing)).await;
+                    self.respond(resp, meta, started).await?
+                }
+                lookup => {
+                    let meta = Meta::of(&head);
+                    let Some(body) = self.read_body(&head).await? else {
+                        return Ok(());
+                    };
+                    let req = Request::from_parts(head_bytes, head, body);
+                    let resp = dispatch(self.shared, req, lookup).await;
+                    self.respond(resp, meta, started).await?
+                }
             };
-            match self.respond(head_bytes, head, body, started).await? {
+            match next {
                 // A long pipelined burst still goes out in bounded batches.
                 Next::Continue if self.wbuf.len() >= MAX_BATCH => self.flush().await?,
                 Next::Continue => {}
                 Next::Close => return self.close().await,
+                Next::Closed => return Ok(()),
                 Next::Upgrade(session) => {
                     self.flush().await?;
                     crate::ws::session::run(&mut self.io, &mut self.rbuf, session).await;
@@ -118,8 +168,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
     /// Reads until a whole head is buffered; `None` when the connection is done.
     async fn read_head(&mut self) -> io::Result<Option<Head>> {
         let deadline = Instant::now() + self.shared.timeouts.header_read;
+        // The body limit that fits the route is applied once the request is routed.
+        let limits = self.shared.limits.for_heads();
         loop {
-            match parse_head(&self.rbuf, &self.shared.limits) {
+            match parse_head(&self.rbuf, &limits) {
                 Ok(Some(head)) => return Ok(Some(head)),
                 Ok(None) => {}
                 Err(e) => return self.fail(&e).await.map(|()| None),
@@ -139,9 +191,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
 
     /// Reads the body the head announced; `None` when the connection is done.
     async fn read_body(&mut self, head: &Head) -> io::Result<Option<Bytes>> {
-        let wants_continue = head.expect_continue() && head.version() == Version::Http11;
+        let wants_continue = wants_continue(head);
         let mut continued = false;
+        let max_body = self.shared.limits.max_body;
         match head.framing() {
+            Framing::Length(len) if len > max_body => {
+                self.fail(&too_large(len, max_body)).await?;
+                Ok(None)
+            }
             Framing::Length(len) => {
                 // The parser bounded `len` by `max_body`, which a buffer can hold.
                 let len = usize::try_from(len).unwrap_or(usize::MAX);
@@ -200,20 +257,195 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
         }
     }
 
-    async fn respond(
+    /// Runs a streaming handler while feeding it the body it asks for, then leaves the
+    /// connection at the next request (draining what the handler left) or closes it.
+    async fn stream_body(
         &mut self,
         head_bytes: Bytes,
         head: Head,
-        body: Bytes,
+        found: Lookup,
         started: Option<Instant>,
     ) -> io::Result<Next> {
-        let is_head = head.method() == Method::Head;
-        let version = head.version();
-        let wants_keep_alive = head.keep_alive();
-        let mut resp = self
-            .dispatch(Request::from_parts(head_bytes, head, body))
-            .await;
-        let keep_alive = wants_keep_alive && !self.shared.shutdown.latch.is_set();
+        let meta = Meta::of(&head);
+        let limits = self.shared.limits.for_streams();
+        let (mut body, content_length) = match head.framing() {
+            Framing::Length(len) if len > limits.max_body => {
+                self.fail(&too_large(len, limits.max_body)).await?;
+                return Ok(Next::Closed);
+            }
+            Framing::Length(len) => (Body::Length(len), Some(len)),
+            _ => (Body::Chunked(ChunkedDecoder::new(&limits)), None),
+        };
+        let mut continue_due = wants_continue(&head);
+        let (stream, tx, want) = BodyStream::new(content_length);
+        let mut req = Request::from_parts(head_bytes, head, Bytes::new());
+        req.set_body_stream(stream);
+        let mut handler = pin!(dispatch(self.shared, req, Some(found)));
+        let mut tx = Some(tx);
+        let mut failure = None;
+        let mut lost = false;
+        let resp = loop {
+            tokio::select! {
+                resp = &mut handler => break resp,
+                piece = self.feed(&mut body, &want, &mut continue_due), if tx.is_some() => {
+                    let Some(sender) = &tx else { continue };
+                    let message: Option<Piece> = match piece? {
+                        Feed::Data(bytes) => Some(Ok(bytes)),
+                        Feed::End => None,
+                        Feed::Failed(e) => {
+                            let copy = Error::new_protocol(e.status().unwrap_or(400), e.to_string());
+                            failure = Some(e);
+                            Some(Err(copy))
+                        }
+                        Feed::Lost => {
+                            lost = true;
+                            Some(Err(Error::new_io(
+                                "reading the request body",
+                                io::ErrorKind::UnexpectedEof.into(),
+                            )))
+                        }
+                    };
+                    let more = matches!(message, Some(Ok(_)));
+                    // There is room: the stream asks for a piece only after taking the last,
+                    // and the channel holds two.
+                    if let Some(message) = message {
+                        let _ = sender.try_send(message);
+                    }
+                    if !more {
+                        tx = None;
+                    }
+                }
+            }
+        };
+        if let Some(e) = failure {
+            // The body was malformed, too large or too slow: answer that, not the handler.
+            self.fail(&e).await?;
+            return Ok(Next::Closed);
+        }
+        if let Some(sender) = &tx {
+            // A reader still holding the stream (a task the handler spawned) must not take
+            // the rest of the body for its end.
+            let _ = sender.try_send(Err(Error::new_io(
+                "reading the request body",
+                io::Error::other("the handler returned before the end of the body"),
+            )));
+        }
+        let mut meta = meta;
+        if tx.is_some() && !lost {
+            // The handler returned before the end of the body.
+            if continue_due {
+                // The client waits for 100 before sending the body, or sends it anyway:
+                // there is no way to tell, so close.
+                meta.keep_alive = false;
+            } else {
+                match self.drain(&mut body).await? {
+                    Feed::End => {}
+                    // A framing error or a stall is answered as such even here, so the answer
+                    // never depends on where the handler stopped reading.
+                    Feed::Failed(e) => {
+                        self.fail(&e).await?;
+                        return Ok(Next::Closed);
+                    }
+                    Feed::Data(_) | Feed::Lost => meta.keep_alive = false,
+                }
+            }
+        }
+        meta.keep_alive &= !lost;
+        self.respond(resp, meta, started).await
+    }
+
+    /// Waits until the stream asks for a piece, then produces it.
+    async fn feed(
+        &mut self,
+        body: &mut Body,
+        want: &Notify,
+        continue_due: &mut bool,
+    ) -> io::Result<Feed> {
+        want.notified().await;
+        self.next_piece(body, continue_due, MAX_PIECE).await
+    }
+
+    /// Discards the rest of a streamed body, up to [`DRAIN_LIMIT`] bytes: `End` when it was
+    /// all read, `Data` when more is left.
+    async fn drain(&mut self, body: &mut Body) -> io::Result<Feed> {
+        let mut budget = DRAIN_LIMIT;
+        let mut no_continue = false;
+        loop {
+            match self.next_piece(body, &mut no_continue, budget).await? {
+                Feed::Data(bytes) => {
+                    budget -= bytes.len();
+                    if budget == 0 && !body.is_done() {
+                        return Ok(Feed::Data(Bytes::new()));
+                    }
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// The next piece of a streamed body (at most `max` bytes), reading the socket only when
+    /// the buffer holds none; `100 Continue` goes out before the first such read.
+    async fn next_piece(
+        &mut self,
+        body: &mut Body,
+        continue_due: &mut bool,
+        max: usize,
+    ) -> io::Result<Feed> {
+        loop {
+            let avail = self.rbuf.len().min(max);
+            match body {
+                Body::Length(0) => return Ok(Feed::End),
+                Body::Length(left) if avail > 0 => {
+                    let take = usize::try_from(*left).map_or(avail, |l| l.min(avail));
+                    *left -= take as u64;
+                    return Ok(Feed::Data(self.rbuf.split_to(take).freeze()));
+                }
+                Body::Chunked(decoder) if decoder.is_done() => return Ok(Feed::End),
+                Body::Chunked(decoder) if avail > 0 => {
+                    let mut out = BytesMut::new();
+                    match decoder.decode(&self.rbuf[..avail], &mut out) {
+                        Ok(d) => self.rbuf.advance(d.consumed),
+                        Err(e) => return Ok(Feed::Failed(e)),
+                    }
+                    if !out.is_empty() {
+                        return Ok(Feed::Data(out.freeze()));
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            if *continue_due {
+                self.wbuf.put_slice(CONTINUE);
+                *continue_due = false;
+            }
+            self.flush().await?;
+            match self
+                .read(self.shared.timeouts.body_read_idle, false)
+                .await?
+            {
+                Read::Data => {}
+                Read::Eof | Read::Shutdown => return Ok(Feed::Lost),
+                Read::Timeout => {
+                    let e = Error::new_protocol(408, "timed out reading the request body");
+                    return Ok(Feed::Failed(e));
+                }
+            }
+        }
+    }
+
+    /// Encodes `resp` (and streams its body), returning what the connection does next.
+    async fn respond(
+        &mut self,
+        mut resp: Response,
+        meta: Meta,
+        started: Option<Instant>,
+    ) -> io::Result<Next> {
+        let Meta {
+            is_head,
+            version,
+            keep_alive,
+        } = meta;
+        let keep_alive = keep_alive && !self.shared.shutdown.latch.is_set();
         let (finish, keep_alive) = encode(&resp, is_head, version, keep_alive, &mut self.wbuf);
         if let (Some(m), Some(t)) = (self.metrics, started) {
             m.record(resp.status_code(), t.elapsed());
@@ -268,39 +500,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
         })
     }
 
-    async fn dispatch(&self, mut req: Request) -> Response {
-        let hooks = &self.shared.hooks;
-        let after_req = hooks.after.as_ref().map(|_| req.head_only());
-        let early = match &hooks.before {
-            Some(before) => before(&mut req),
-            None => None,
-        };
-        let mut resp = match early {
-            Some(resp) => resp,
-            None => match self.shared.router.lookup(req.method(), req.path()) {
-                Lookup::Found {
-                    handler,
-                    names,
-                    captures,
-                } => {
-                    req.set_params(names, captures.spans());
-                    match handler.call(req) {
-                        Reply::Ready(resp) => resp,
-                        Reply::Pending(fut) => fut.await,
-                    }
-                }
-                Lookup::MethodNotAllowed { allow } => {
-                    Response::empty(405).header("Allow", allow.to_string())
-                }
-                _ => Response::empty(404),
-            },
-        };
-        if let (Some(after), Some(req)) = (&hooks.after, &after_req) {
-            after(req, &mut resp);
-        }
-        resp
-    }
-
     /// Answers a protocol error and leaves the connection ready to close.
     async fn fail(&mut self, err: &Error) -> io::Result<()> {
         let status = err.status().unwrap_or(400);
@@ -334,8 +533,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
         if self.wbuf.is_empty() {
             return Ok(());
         }
+        // `write_all_buf` advances the buffer as bytes leave, so a flush cancelled between
+        // writes (a streaming handler finishing first) resumes where it stopped.
         let write = async {
-            self.io.write_all(&self.wbuf).await?;
+            self.io.write_all_buf(&mut self.wbuf).await?;
             self.io.flush().await
         };
         match timeout(self.shared.timeouts.write, write).await {
@@ -366,6 +567,94 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
             Ok(Err(e)) => Err(e),
         }
     }
+}
+
+/// Runs the hooks and the handler for `req`; `lookup` is the route when already looked up.
+async fn dispatch(shared: &Shared, mut req: Request, lookup: Option<Lookup>) -> Response {
+    let hooks = &shared.hooks;
+    let after_req = hooks.after.as_ref().map(|_| req.head_only());
+    let early = match &hooks.before {
+        Some(before) => before(&mut req),
+        None => None,
+    };
+    let mut resp = match early {
+        Some(resp) => resp,
+        None => match lookup.unwrap_or_else(|| shared.router.lookup(req.method(), req.path())) {
+            Lookup::Found {
+                handler,
+                names,
+                captures,
+            } => {
+                req.set_params(names, captures.spans());
+                match handler.call(req) {
+                    Reply::Ready(resp) => resp,
+                    Reply::Pending(fut) => fut.await,
+                }
+            }
+            Lookup::MethodNotAllowed { allow } => {
+                Response::empty(405).header("Allow", allow.to_string())
+            }
+            _ => Response::empty(404),
+        },
+    };
+    if let (Some(after), Some(req)) = (&hooks.after, &after_req) {
+        after(req, &mut resp);
+    }
+    resp
+}
+
+/// Whether the client waits for `100 Continue` before sending the body.
+fn wants_continue(head: &Head) -> bool {
+    head.expect_continue() && head.version() == Version::Http11
+}
+
+/// Whether a looked-up route streams its request body.
+fn streams(lookup: &Lookup) -> bool {
+    matches!(lookup, Lookup::Found { handler, .. } if handler.streams_body())
+}
+
+/// What answering a request needs to know about it once the head has moved into it.
+#[derive(Clone, Copy)]
+struct Meta {
+    is_head: bool,
+    version: Version,
+    keep_alive: bool,
+}
+
+impl Meta {
+    fn of(head: &Head) -> Self {
+        Self {
+            is_head: head.method() == Method::Head,
+            version: head.version(),
+            keep_alive: head.keep_alive(),
+        }
+    }
+}
+
+/// A streamed body's framing and progress.
+enum Body {
+    /// Bytes left of a `Content-Length` body.
+    Length(u64),
+    Chunked(ChunkedDecoder),
+}
+
+impl Body {
+    fn is_done(&self) -> bool {
+        match self {
+            Body::Length(left) => *left == 0,
+            Body::Chunked(decoder) => decoder.is_done(),
+        }
+    }
+}
+
+/// One step of feeding a streamed body.
+enum Feed {
+    Data(Bytes),
+    End,
+    /// A protocol error (answered by the connection, then closed).
+    Failed(Error),
+    /// The client left or the server is shutting down.
+    Lost,
 }
 
 #[cfg(test)]

@@ -478,19 +478,19 @@ fn build(buf: &[u8], len: usize, req: &httparse::Request<'_, '_>, limits: &Limit
         }
         (true, None) => Framing::Chunked,
         (false, Some(0)) | (false, None) => Framing::Empty,
-        (false, Some(n)) if n > limits.max_body => {
-            return Err(Error::new_protocol(
-                413,
-                format!(
-                    "Content-Length {n} exceeds the body limit of {} bytes",
-                    limits.max_body
-                ),
-            ));
-        }
+        (false, Some(n)) if n > limits.max_body => return Err(too_large(n, limits.max_body)),
         (false, Some(n)) => Framing::Length(n),
     };
     head.keep_alive = !close && (version == Version::Http11 || keep_alive_token);
     Ok(head)
+}
+
+/// The 413 for a `Content-Length` over `max_body`.
+pub(crate) fn too_large(len: u64, max_body: u64) -> Error {
+    Error::new_protocol(
+        413,
+        format!("Content-Length {len} exceeds the body limit of {max_body} bytes"),
+    )
 }
 
 /// Splits a request target into the path and query ranges (relative to the target).

@@ -82,7 +82,7 @@ pub enum Lookup {
 /// use covet_core::{handler, Method, Response, Router, router::Lookup};
 ///
 /// let router = Router::new();
-/// router.get("/users/{id}", handler::ready(|req| Response::text(format!("user {}", req.param("id").unwrap_or("")))))?;
+/// router.get("/users/{id}", handler::ready(|req| Response::text(format!("user {}", req.param("id").as_deref().unwrap_or("")))))?;
 /// router.route(Method::Delete, "/users/{id}", |_req| async { Response::empty(204) })?;
 ///
 /// assert!(matches!(router.lookup(Method::Get, "/users/7"), Lookup::Found { .. }));
