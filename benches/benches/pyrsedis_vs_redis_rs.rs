@@ -18,21 +18,16 @@ use std::hint::black_box;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
+#[path = "../../pyrsedis-core/benches/support/replies.rs"]
+mod replies;
+
 use benches::Contest;
 use bytes::BytesMut;
 use pyrsedis_core::resp::{Decoder, ValueSink};
 use pyrsedis_core::{BlockingClient, Client, Pipeline, cmd};
+use replies::array_of_bulks;
 
 const ROUNDS: usize = 11;
-
-fn array_of_bulks(n: usize) -> Vec<u8> {
-    let mut out = format!("*{n}\r\n").into_bytes();
-    for i in 0..n {
-        let item = format!("element:{i}");
-        out.extend_from_slice(format!("${}\r\n{item}\r\n", item.len()).as_bytes());
-    }
-    out
-}
 
 /// Rows shaped like a FalkorDB compact result of 4 scalar columns.
 fn compact_rows(rows: usize) -> Vec<u8> {

@@ -8,19 +8,13 @@
 
 use std::hint::black_box;
 
+#[path = "support/replies.rs"]
+mod replies;
+
 use bytes::BytesMut;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pyrsedis_core::resp::{Decoder, FrameScanner, Value, ValueSink};
-
-/// `*N` of N bulk strings like an LRANGE reply (`"element:12345"`).
-fn array_of_bulks(n: usize) -> Vec<u8> {
-    let mut out = format!("*{n}\r\n").into_bytes();
-    for i in 0..n {
-        let item = format!("element:{i}");
-        out.extend_from_slice(format!("${}\r\n{item}\r\n", item.len()).as_bytes());
-    }
-    out
-}
+use replies::array_of_bulks;
 
 /// Rows shaped like a FalkorDB compact result: `[[3, int], [2, str], [5, "double"], [1, nil]]`.
 fn nested_rows(rows: usize) -> Vec<u8> {
