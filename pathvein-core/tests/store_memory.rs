@@ -19,7 +19,9 @@ use pathvein_core::{
     StoreDestination, StoreRoot, Transfer, scan_store, shuffle_store_to, shuffle_to,
     shuffle_to_store,
 };
-use support::{Rng, all_files, make_tree, planted_pattern, random_pattern, snapshot};
+use support::{
+    Rng, all_files, exp_with_optional_raw, make_tree, planted_pattern, random_pattern, snapshot,
+};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -272,17 +274,7 @@ fn small_store() -> (Arc<InMemory>, StoreRoot, Vec<FileStructurePattern>) {
                 .unwrap();
         }
     });
-    let raw = FileStructurePattern::builder()
-        .directory_name("raw")
-        .file("*.parquet")
-        .build();
-    let patterns = vec![
-        FileStructurePattern::builder()
-            .directory_name("exp_*")
-            .file("*.csv")
-            .optional_directory(raw)
-            .build(),
-    ];
+    let patterns = exp_with_optional_raw();
     let root = StoreRoot::new(store.clone(), "lab").unwrap();
     (store, root, patterns)
 }

@@ -6,10 +6,14 @@
     reason = "test code: a panic is a failing test"
 )]
 
+mod support;
+
 use std::fmt;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+use support::exp_with_optional_raw;
 
 use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use pathvein_core::object_store::memory::InMemory;
@@ -206,17 +210,7 @@ fn setup() -> (Arc<Faulty>, StoreRoot, Vec<FileStructurePattern>) {
                 .unwrap();
         }
     });
-    let raw = FileStructurePattern::builder()
-        .directory_name("raw")
-        .file("*.parquet")
-        .build();
-    let patterns = vec![
-        FileStructurePattern::builder()
-            .directory_name("exp_*")
-            .file("*.csv")
-            .optional_directory(raw)
-            .build(),
-    ];
+    let patterns = exp_with_optional_raw();
     let root = StoreRoot::new(store.clone(), "lab").unwrap();
     (store, root, patterns)
 }

@@ -346,3 +346,19 @@ pub fn delegate_unprivileged(name: &str) -> bool {
     );
     true
 }
+
+/// `exp_*` directories with a `*.csv` file and an optional `raw/` holding `*.parquet`: the
+/// pattern of the object-store shuffle and move fixtures.
+pub fn exp_with_optional_raw() -> Vec<FileStructurePattern> {
+    let raw = FileStructurePattern::builder()
+        .directory_name("raw")
+        .file("*.parquet")
+        .build();
+    vec![
+        FileStructurePattern::builder()
+            .directory_name("exp_*")
+            .file("*.csv")
+            .optional_directory(raw)
+            .build(),
+    ]
+}
