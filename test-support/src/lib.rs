@@ -18,12 +18,15 @@
 //!
 //! Binaries are found on `PATH`, or at the path named by an environment variable
 //! (`REDIS_SERVER_BIN` for `redis-server`: the program name upper-cased, `-` turned into `_`,
-//! with `_BIN` appended). `scripts/test.sh` installs the ones the suite needs.
+//! with `_BIN` appended). `scripts/test.sh` installs the ones the suite needs. FalkorDB
+//! ([`FalkorDbServer`]) is built by `scripts/falkordb.sh` and found through `FALKORDB_*` variables.
 
+mod falkordb;
 mod port;
 mod process;
 mod redis;
 
+pub use falkordb::{FalkorDbInstall, FalkorDbServer};
 pub use port::free_port;
 pub use process::{Error, Ready, ServerBuilder, ServerProcess, find_program};
 pub use redis::{RedisServer, resp_roundtrip};

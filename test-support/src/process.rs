@@ -132,6 +132,8 @@ type ArgsFn = Arc<dyn Fn(u16, &Path) -> Vec<OsString> + Send + Sync>;
 #[derive(Clone)]
 pub struct ServerBuilder {
     program: String,
+    path: Option<PathBuf>,
+    env: Vec<(OsString, OsString)>,
     args: ArgsFn,
     ready: Ready,
     ready_timeout: Duration,
@@ -141,6 +143,8 @@ impl fmt::Debug for ServerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerBuilder")
             .field("program", &self.program)
+            .field("path", &self.path)
+            .field("env", &self.env)
             .field("ready", &self.ready)
             .field("ready_timeout", &self.ready_timeout)
             .finish_non_exhaustive()
@@ -152,6 +156,8 @@ impl ServerBuilder {
     pub fn new(program: impl Into<String>) -> Self {
         ServerBuilder {
             program: program.into(),
+            path: None,
+            env: Vec::new(),
             args: Arc::new(|_, _| Vec::new()),
             ready: Ready::TcpConnect,
             ready_timeout: DEFAULT_READY_TIMEOUT,
@@ -174,6 +180,20 @@ impl ServerBuilder {
         self
     }
 
+    /// Runs the binary at `path` instead of looking `program` up (`program` stays its name in
+    /// messages and in the temporary directory's name).
+    pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Sets an environment variable for the server process (added to the inherited ones).
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env
+            .push((key.as_ref().to_os_string(), value.as_ref().to_os_string()));
+        self
+    }
+
     /// Sets the readiness probe. Default is [`Ready::TcpConnect`].
     pub fn ready(mut self, ready: Ready) -> Self {
         self.ready = ready;
@@ -190,7 +210,10 @@ impl ServerBuilder {
     /// is ready. A server that dies before it is ready is retried on another port (another
     /// process may have taken the first one), up to five times.
     pub fn start(&self) -> Result<ServerProcess, Error> {
-        let path = find_program(&self.program)?;
+        let path = match &self.path {
+            Some(path) => path.clone(),
+            None => find_program(&self.program)?,
+        };
         let mut last = None;
         for _ in 0..START_ATTEMPTS {
             match self.start_once(&path) {
@@ -211,6 +234,7 @@ impl ServerBuilder {
         let err = out.try_clone()?;
         let child = Command::new(path)
             .args((self.args)(port, dir.path()))
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(out)
@@ -352,6 +376,29 @@ mod tests {
             } => {
                 assert_eq!(status.code(), Some(3));
                 assert!(log_tail.starts_with("bad port "), "{log_tail}");
+            }
+            other => panic!("expected Exited, got {other}"),
+        }
+    }
+
+    #[test]
+    fn an_explicit_path_and_environment_reach_the_process() {
+        let sh = find_program("sh").unwrap();
+        let err = ServerBuilder::new("named-server")
+            .path(sh)
+            .env("TEST_SUPPORT_GREETING", "hello from the builder")
+            .args(|_, _| ["-c", "echo \"$TEST_SUPPORT_GREETING\"; exit 4"])
+            .start()
+            .unwrap_err();
+        match err {
+            Error::Exited {
+                program,
+                status,
+                log_tail,
+            } => {
+                assert_eq!(program, "named-server");
+                assert_eq!(status.code(), Some(4));
+                assert_eq!(log_tail, "hello from the builder");
             }
             other => panic!("expected Exited, got {other}"),
         }
