@@ -22,7 +22,7 @@
 
 mod decode;
 mod encode;
-mod token;
+pub(crate) mod token;
 mod value;
 
 use bytes::{Bytes, BytesMut};

@@ -62,7 +62,48 @@ pub(crate) enum Step {
 
 /// Parses the token at the start of `input`. `scan_from` is a previous `Incomplete::scanned`
 /// for the same token (0 the first time).
+///
+/// A whole bulk string with a plain length (the bulk of every large reply) takes a short path
+/// that reads the length digits directly instead of searching for the line end; it returns
+/// exactly what the general path would, and anything else goes the general way.
+#[inline]
 pub(crate) fn parse(input: &[u8], limits: &Limits, scan_from: usize) -> Result<Step, DecodeError> {
+    if let (Some(b'$'), 0) = (input.first(), scan_from)
+        && let Some((len, after)) = digits_line(input)
+        && len <= limits.max_bulk_len.min(limits.max_buffer)
+        && input.get(after + len..after + len + 2) == Some(b"\r\n")
+    {
+        return Ok(Step::Ready(
+            Token::Bulk { start: after, len },
+            after + len + 2,
+        ));
+    }
+    parse_general(input, limits, scan_from)
+}
+
+/// For a line of 1 to 19 decimal digits after the type byte, ended by CRLF, the number and
+/// where the line's CRLF ends; `None` for anything else (the general path decides).
+#[inline]
+fn digits_line(input: &[u8]) -> Option<(usize, usize)> {
+    let mut n: usize = 0;
+    for (i, &b) in input.iter().enumerate().skip(1).take(20) {
+        if b.is_ascii_digit() {
+            n = n.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
+        } else if b == b'\r' && i > 1 && input.get(i + 1) == Some(&b'\n') {
+            return Some((n, i + 2));
+        } else {
+            return None;
+        }
+    }
+    None
+}
+
+/// The general token parser (see [`parse`]).
+pub(crate) fn parse_general(
+    input: &[u8],
+    limits: &Limits,
+    scan_from: usize,
+) -> Result<Step, DecodeError> {
     let Some(&tag) = input.first() else {
         return Ok(Step::Incomplete {
             scanned: 0,
@@ -396,6 +437,56 @@ mod tests {
         let mut line = b":".to_vec();
         line.extend(std::iter::repeat_n(b'1', 100));
         assert!(matches!(tok(&line), Err(DecodeError::LimitExceeded { .. })));
+    }
+
+    #[test]
+    fn the_bulk_short_path_agrees_with_the_general_parser() {
+        let limits = Limits::default().max_bulk_len(100);
+        let mut inputs: Vec<Vec<u8>> = [
+            &b"$0\r\n\r\n"[..],
+            b"$-1\r\n",
+            b"$01\r\nx\r\n",
+            b"$3\r\nabc\r\n:1\r\n",
+            b"$3\r\nab",
+            b"$3\r\nabc\rx",
+            b"$3\r\nabc\n\r",
+            b"$\r\n",
+            b"$1\n",
+            b"$1\r",
+            b"$1\rx",
+            b"$ 1\r\nx\r\n",
+            b"$+1\r\nx\r\n",
+            b"$101\r\n",
+            b"$100\r\n",
+            b"$9999999999999999999\r\n",
+            b"$99999999999999999999\r\n",
+            b"$18446744073709551616\r\n",
+        ]
+        .iter()
+        .map(|i| i.to_vec())
+        .collect();
+        // Every prefix of a few valid frames, and every single-byte corruption of one.
+        let valid = b"$10\r\n0123456789\r\n".to_vec();
+        for end in 0..=valid.len() {
+            inputs.push(valid[..end].to_vec());
+        }
+        for at in 0..valid.len() {
+            for b in [b'\r', b'\n', b'0', b'-', b'x', 0, 0xff] {
+                let mut v = valid.clone();
+                v[at] = b;
+                inputs.push(v);
+            }
+        }
+        for input in &inputs {
+            for scan_from in [0, 1, 3] {
+                assert_eq!(
+                    parse(input, &limits, scan_from),
+                    parse_general(input, &limits, scan_from),
+                    "input {:?}, scan_from {scan_from}",
+                    String::from_utf8_lossy(input)
+                );
+            }
+        }
     }
 
     #[test]

@@ -272,7 +272,15 @@ impl Sink for ValueSink {
             blob,
         )));
     }
+    #[inline]
     fn bulk(&mut self, data: Chunk<'_>) {
+        // The common case (an element of an array, no attribute pending) goes straight in.
+        if let (None, Some(Building::List { items, .. })) =
+            (&self.pending_attributes, self.stack.last_mut())
+        {
+            items.push(Value::Bulk(data.into_bytes()));
+            return;
+        }
         self.push(Value::Bulk(data.into_bytes()));
     }
     fn verbatim(&mut self, format: [u8; 3], text: Chunk<'_>) {
