@@ -23,7 +23,7 @@ mod replies;
 
 use benches::Contest;
 use bytes::BytesMut;
-use pyrsedis_core::resp::{Decoder, ValueSink};
+use pyrsedis_core::resp::{Chunk, Decoder, Header, Sink, ValueSink};
 use pyrsedis_core::{BlockingClient, Client, Pipeline, cmd};
 use replies::array_of_bulks;
 
@@ -310,23 +310,71 @@ fn main() {
     });
     println!("{}", contest.run().to_markdown());
 
-    // LRANGE end to end, against a raw socket that only reads the reply's bytes.
-    let items: Vec<String> = (0..1_000_000).map(|i| format!("element:{i}")).collect();
-    for chunk in items.chunks(100_000) {
-        ours_blocking.rpush("big", chunk).unwrap();
+    for n in [1_000_000, 3_000_000] {
+        lrange_contest(&server, &ours, &ours_blocking, &mut theirs, &rt, n);
     }
-    let expected_len = array_of_bulks(1_000_000).len();
+}
+
+/// A [`Sink`] that keeps only the total length of the bulk strings: the cheapest object a
+/// caller could build in one pass, so its row shows the cost of reading and decoding alone.
+struct TotalLength(usize);
+
+impl Sink for TotalLength {
+    type Output = usize;
+    fn simple(&mut self, _: Chunk<'_>) {}
+    fn error(&mut self, _: Chunk<'_>, _: bool) {}
+    fn bulk(&mut self, data: Chunk<'_>) {
+        self.0 += data.len();
+    }
+    fn verbatim(&mut self, _: [u8; 3], _: Chunk<'_>) {}
+    fn integer(&mut self, _: i64) {}
+    fn double(&mut self, _: f64, _: &[u8]) {}
+    fn boolean(&mut self, _: bool) {}
+    fn big_number(&mut self, _: Chunk<'_>) {}
+    fn null(&mut self) {}
+    fn begin(&mut self, _: Header) {}
+    fn end(&mut self) {}
+    fn finish(&mut self) -> usize {
+        std::mem::take(&mut self.0)
+    }
+}
+
+/// LRANGE of `n` elements end to end, against a raw socket that only reads the reply's bytes.
+fn lrange_contest(
+    server: &test_support::RedisServer,
+    ours: &Client,
+    ours_blocking: &BlockingClient,
+    theirs: &mut redis::Connection,
+    rt: &tokio::runtime::Runtime,
+    n: usize,
+) {
+    let key = format!("big:{n}");
+    let items: Vec<String> = (0..n).map(|i| format!("element:{i}")).collect();
+    ours_blocking.del(&key).unwrap();
+    for chunk in items.chunks(100_000) {
+        ours_blocking.rpush(&key, chunk).unwrap();
+    }
+    drop(items);
+    let reply = array_of_bulks(n);
+    let expected_len = reply.len();
+    let payload: usize = (0..n).map(|i| format!("element:{i}").len()).sum();
     let mut raw = std::net::TcpStream::connect(server.addr()).unwrap();
     raw.set_nodelay(true).unwrap();
-    let request = cmd("LRANGE").arg("big").arg(0).arg(-1).to_bytes();
-    let mut sink = vec![0u8; 1 << 20];
-    let mut contest = Contest::new("LRANGE of 1M elements, end to end", ROUNDS);
+    let lrange = cmd("LRANGE").arg(&key).arg(0).arg(-1);
+    let request = lrange.to_bytes();
+    let mut scratch = vec![0u8; 1 << 20];
+    let name = format!(
+        "LRANGE of {}M elements, end to end ({:.1} MB)",
+        n / 1_000_000,
+        expected_len as f64 / 1e6
+    );
+    let mut contest = Contest::new(name, ROUNDS);
     contest.contender("raw socket (read the bytes only)", || {
         timed(|| {
             raw.write_all(&request).unwrap();
             let mut got = 0;
             while got < expected_len {
-                got += raw.read(&mut sink).unwrap();
+                got += raw.read(&mut scratch).unwrap();
             }
         })
     });
@@ -334,21 +382,27 @@ fn main() {
         timed(|| {
             black_box(
                 redis::cmd("LRANGE")
-                    .arg("big")
+                    .arg(&key)
                     .arg(0)
                     .arg(-1)
-                    .query::<redis::Value>(&mut theirs)
+                    .query::<redis::Value>(theirs)
                     .unwrap(),
             );
         })
     });
-    contest.contender("pyrsedis-core", || {
+    contest.contender("pyrsedis-core, to Value", || {
         timed(|| {
-            black_box(
-                rt.block_on(ours.send(&cmd("LRANGE").arg("big").arg(0).arg(-1)))
-                    .unwrap(),
-            );
+            black_box(rt.block_on(ours.send(&lrange)).unwrap());
+        })
+    });
+    contest.contender("pyrsedis-core, through a Sink (no tree)", || {
+        timed(|| {
+            let total = rt
+                .block_on(ours.send_into(&lrange, &mut TotalLength(0)))
+                .unwrap();
+            assert_eq!(total, payload);
         })
     });
     println!("{}", contest.run().to_markdown());
+    ours_blocking.del(&key).unwrap();
 }
