@@ -22,7 +22,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 # Optional features that the suite builds and tests (each crate's heavy capabilities sit behind
 # features; every one of them must be exercised here). Listed explicitly rather than
 # --all-features so that a feature that cannot run on this machine is a decision, not an accident.
-FEATURES=pathvein-core/s3,covet-core/tls-rustls
+FEATURES=pathvein-core/s3,covet-core/tls-rustls,covet-core/io-uring
 
 passed=0
 failed=0

@@ -1,5 +1,7 @@
 //! covet-core against hyper 1.x and actix-web 4 under loopback load: plaintext and JSON with one
-//! request at a time per connection, and plaintext pipelined 16 deep.
+//! request at a time per connection, and plaintext pipelined 16 deep. covet runs twice: on its
+//! default epoll backend (`covet`, the baseline of the ratios) and on io_uring (`covet-uring`,
+//! feature `io-uring`), the same server otherwise.
 //!
 //! ```text
 //! apt-get install -y wrk
@@ -36,7 +38,7 @@ fn json_body() -> Vec<u8> {
     .unwrap_or_default()
 }
 
-fn serve_covet(port: u16) {
+fn serve_covet(port: u16, backend: covet_core::Backend) {
     use covet_core::{Response, Router, Server, handler};
     let router = Router::new();
     let ok = router
@@ -57,7 +59,12 @@ fn serve_covet(port: u16) {
             .is_ok();
     assert!(ok);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    match Server::builder(router).bind(addr).workers(1).start() {
+    match Server::builder(router)
+        .bind(addr)
+        .workers(1)
+        .backend(backend)
+        .start()
+    {
         Ok(server) => server.wait(),
         Err(e) => panic!("covet: {e}"),
     }
@@ -212,7 +219,8 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--serve") {
         let port = args.get(i + 2).and_then(|p| p.parse().ok()).unwrap_or(0);
         match args.get(i + 1).map(String::as_str) {
-            Some("covet") => serve_covet(port),
+            Some("covet") => serve_covet(port, covet_core::Backend::Epoll),
+            Some("covet-uring") => serve_covet(port, covet_core::Backend::IoUring),
             Some("hyper") => serve_hyper(port, false),
             Some("hyper_flush") => serve_hyper(port, true),
             Some("actix") => serve_actix(port),
@@ -239,7 +247,7 @@ fn main() {
     let _ = f.write_all(
         b"init = function(args)\n  local r = {}\n  for i = 1, 16 do r[i] = wrk.format(nil, \"/plaintext\") end\n  req = table.concat(r)\nend\nrequest = function() return req end\n",
     );
-    let servers: Vec<Contender> = ["covet", "hyper", "hyper_flush", "actix"]
+    let servers: Vec<Contender> = ["covet", "covet-uring", "hyper", "hyper_flush", "actix"]
         .into_iter()
         .map(spawn)
         .collect();

@@ -81,6 +81,9 @@
 //!
 //! - `tls-rustls` (off by default): TLS termination with rustls and its ring provider,
 //!   through `ServerBuilder::tls`.
+//! - `io-uring` (off by default, Linux only): a second I/O backend on io_uring (tokio-uring),
+//!   chosen with [`ServerBuilder::backend`]`(`[`Backend::IoUring`]`)`; plain TCP and
+//!   WebSocket, no TLS. The default stays [`Backend::Epoll`] (see the README's measurements).
 //!
 //! # Errors
 //!
@@ -107,6 +110,7 @@ pub mod router;
 mod server;
 #[cfg(feature = "tls-rustls")]
 mod tls;
+mod transport;
 pub mod ws;
 
 pub use body::BodyStream;
@@ -118,4 +122,4 @@ pub use middleware::{AfterHook, BeforeHook};
 pub use request::Request;
 pub use response::{BodySender, Response};
 pub use router::Router;
-pub use server::{ListenMode, Server, ServerBuilder};
+pub use server::{Backend, ListenMode, Server, ServerBuilder};

@@ -1,5 +1,6 @@
 //! No heap allocation per request on the keep-alive GET path: a counting global allocator
-//! around a real server and client in this process, after warm-up.
+//! around a real server and client in this process, after warm-up, on each backend (io_uring
+//! when the suite is built with the `io-uring` feature).
 
 // Test helpers may unwrap: a panic is a failing test with a location.
 #![allow(clippy::unwrap_used)]
@@ -8,7 +9,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use covet_core::{Response, Router, Server, handler};
+use covet_core::{Backend, Response, Router, Server, handler};
 
 struct Counting;
 
@@ -50,7 +51,7 @@ fn round_trip(conn: &mut std::net::TcpStream, req: &[u8], buf: &mut [u8], len: u
     assert_eq!(got, len);
 }
 
-fn allocations_per_request(path: &str) -> f64 {
+fn allocations_per_request(backend: Backend, path: &str) -> f64 {
     let router = Router::new();
     router
         .get(
@@ -79,6 +80,7 @@ fn allocations_per_request(path: &str) -> f64 {
     let server = Server::builder(router)
         .bind("127.0.0.1:0".parse().unwrap())
         .workers(1)
+        .backend(backend)
         .start()
         .unwrap();
     let mut conn = std::net::TcpStream::connect(server.local_addr()).unwrap();
@@ -107,16 +109,22 @@ fn allocations_per_request(path: &str) -> f64 {
 /// process-wide).
 #[test]
 fn keep_alive_get_allocates_nothing_per_request() {
-    let plaintext = allocations_per_request("/plaintext");
-    let param = allocations_per_request("/users/42");
-    assert!(
-        plaintext == 0.0 && param == 0.0,
-        "allocations per request: /plaintext {plaintext}, /users/42 {param}"
-    );
-    // The counter does see allocations: an async handler boxes its future per request.
-    let boxed = allocations_per_request("/boxed");
-    assert!(
-        boxed >= 1.0,
-        "a boxed future per request should count, got {boxed}"
-    );
+    let mut backends = vec![Backend::Epoll];
+    if cfg!(all(feature = "io-uring", target_os = "linux")) {
+        backends.push(Backend::IoUring);
+    }
+    for backend in backends {
+        let plaintext = allocations_per_request(backend, "/plaintext");
+        let param = allocations_per_request(backend, "/users/42");
+        assert!(
+            plaintext == 0.0 && param == 0.0,
+            "{backend:?}: allocations per request: /plaintext {plaintext}, /users/42 {param}"
+        );
+        // The counter does see allocations: an async handler boxes its future per request.
+        let boxed = allocations_per_request(backend, "/boxed");
+        assert!(
+            boxed >= 1.0,
+            "{backend:?}: a boxed future per request should count, got {boxed}"
+        );
+    }
 }

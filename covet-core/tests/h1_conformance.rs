@@ -12,10 +12,16 @@
 
 mod support;
 
+use covet_core::Backend;
 use support::{SENTINEL, TestServer, exchange};
 
-fn run(payload: &[u8], expected: &[u16], head_requests: &[bool]) -> Vec<support::Resp> {
-    let server = TestServer::start();
+fn run(
+    backend: Backend,
+    payload: &[u8],
+    expected: &[u16],
+    head_requests: &[bool],
+) -> Vec<support::Resp> {
+    let server = TestServer::on(backend);
     let mut bytes = payload.to_vec();
     bytes.extend_from_slice(SENTINEL);
     let resps = exchange(server.addr(), &bytes, head_requests);
@@ -32,12 +38,14 @@ fn run(payload: &[u8], expected: &[u16], head_requests: &[bool]) -> Vec<support:
 }
 
 macro_rules! corpus {
-    ($($name:ident: $payload:expr => $expected:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            run($payload, &$expected, &[]);
-        }
-    )*};
+    ($($name:ident: $payload:expr => $expected:expr;)*) => {
+        $(
+            fn $name(backend: Backend) {
+                run(backend, $payload, &$expected, &[]);
+            }
+        )*
+        support::on_each_backend!($($name),*);
+    };
 }
 
 corpus! {
@@ -150,46 +158,41 @@ fn pipelined_gets(n: usize) -> Vec<u8> {
     b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".repeat(n)
 }
 
-#[test]
-fn valid_chunk_extension_and_trailer_echo_the_body() {
+fn valid_chunk_extension_and_trailer_echo_the_body(backend: Backend) {
     let payload = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;foo=bar\r\nhello\r\n0\r\nX-T: 1\r\n\r\n";
-    let resps = run(payload, &[200, 200], &[]);
+    let resps = run(backend, payload, &[200, 200], &[]);
     assert_eq!(resps[0].body, b"hello");
 }
 
-#[test]
-fn trailer_content_length_never_reframes() {
+fn trailer_content_length_never_reframes(backend: Backend) {
     let payload = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nContent-Length: 50\r\nTransfer-Encoding: chunked\r\n\r\n";
-    let resps = run(payload, &[200, 200], &[]);
+    let resps = run(backend, payload, &[200, 200], &[]);
     assert_eq!(resps[0].body, b"hello");
 }
 
-#[test]
-fn get_body_is_consumed_not_parsed() {
+fn get_body_is_consumed_not_parsed(backend: Backend) {
     let payload = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 29\r\n\r\nGET /nope HTTP/1.1\r\nHost: a\r\n";
-    let resps = run(payload, &[200, 200], &[]);
+    let resps = run(backend, payload, &[200, 200], &[]);
     assert_eq!(resps[0].body, b"GET /nope HTTP/1.1\r\nHost: a\r\n");
 }
 
-#[test]
-fn expect_continue_with_body_already_sent_gives_no_desync() {
+fn expect_continue_with_body_already_sent_gives_no_desync(backend: Backend) {
     let payload = b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nHost: a\r\n\r\n";
-    let resps = run(payload, &[200, 200, 200], &[]);
+    let resps = run(backend, payload, &[200, 200, 200], &[]);
     assert_eq!(resps[0].body, b"hello");
 }
 
-#[test]
-fn head_has_length_but_no_body() {
+fn head_has_length_but_no_body(backend: Backend) {
     let payload = b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\n";
-    let resps = run(payload, &[200, 200], &[true, false]);
+    let resps = run(backend, payload, &[200, 200], &[true, false]);
     assert_eq!(resps[0].header("content-length"), Some("2"));
     assert!(resps[0].body.is_empty());
     assert_eq!(resps[1].body, b"OK");
 }
 
-#[test]
-fn options_and_405_list_allowed_methods() {
+fn options_and_405_list_allowed_methods(backend: Backend) {
     let resps = run(
+        backend,
         b"OPTIONS / HTTP/1.1\r\nHost: a\r\n\r\nPUT / HTTP/1.1\r\nHost: a\r\n\r\n",
         &[204, 405, 200],
         &[],
@@ -198,9 +201,9 @@ fn options_and_405_list_allowed_methods() {
     assert_eq!(resps[1].header("allow"), Some("GET, HEAD, POST, OPTIONS"));
 }
 
-#[test]
-fn echo_returns_request_headers_as_lines() {
+fn echo_returns_request_headers_as_lines(backend: Backend) {
     let resps = run(
+        backend,
         b"POST /echo HTTP/1.1\r\nHost: a\r\nX-Foo:  bar \r\nContent-Length: 0\r\n\r\n",
         &[200, 200],
         &[],
@@ -208,8 +211,7 @@ fn echo_returns_request_headers_as_lines() {
     assert_eq!(resps[0].body, b"Host: a\nX-Foo: bar\nContent-Length: 0\n");
 }
 
-#[test]
-fn random_bytes_get_400_and_close() {
+fn random_bytes_get_400_and_close(backend: Backend) {
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let noise: Vec<u8> = (0..4096)
         .map(|_| {
@@ -219,14 +221,25 @@ fn random_bytes_get_400_and_close() {
             state.to_le_bytes()[3]
         })
         .collect();
-    run(&noise, &[400], &[]);
+    run(backend, &noise, &[400], &[]);
 }
 
-#[test]
-fn empty_connection_closed_at_once_does_not_hurt_the_server() {
-    let server = TestServer::start();
+fn empty_connection_closed_at_once_does_not_hurt_the_server(backend: Backend) {
+    let server = TestServer::on(backend);
     drop(std::net::TcpStream::connect(server.addr()).unwrap());
     let resps = exchange(server.addr(), SENTINEL, &[]);
     assert_eq!(resps.len(), 1);
     assert_eq!(resps[0].status, 200);
 }
+
+support::on_each_backend!(
+    valid_chunk_extension_and_trailer_echo_the_body,
+    trailer_content_length_never_reframes,
+    get_body_is_consumed_not_parsed,
+    expect_continue_with_body_already_sent_gives_no_desync,
+    head_has_length_but_no_body,
+    options_and_405_list_allowed_methods,
+    echo_returns_request_headers_as_lines,
+    random_bytes_get_400_and_close,
+    empty_connection_closed_at_once_does_not_hurt_the_server,
+);

@@ -1,10 +1,16 @@
 //! Pipelining: every complete request in a read is answered, in order, whatever the
 //! segmentation of the byte stream.
 
+// Test bodies run once per backend (plain functions, not `#[test]`s): a panic is a failing
+// test with a location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::io::Write;
 use std::time::Duration;
+
+use covet_core::Backend;
 
 use support::{SENTINEL, TestServer, connect, parse_responses, read_to_close};
 
@@ -32,17 +38,15 @@ fn check(data: &[u8]) {
     assert!(resps[19].closes());
 }
 
-#[test]
-fn one_write_gets_every_response_in_order() {
-    let server = TestServer::start();
+fn one_write_gets_every_response_in_order(backend: Backend) {
+    let server = TestServer::on(backend);
     let mut s = connect(server.addr());
     s.write_all(&burst()).unwrap();
     check(&read_to_close(&mut s));
 }
 
-#[test]
-fn split_at_every_byte_boundary_gives_the_same_responses() {
-    let server = TestServer::start();
+fn split_at_every_byte_boundary_gives_the_same_responses(backend: Backend) {
+    let server = TestServer::on(backend);
     let payload = burst();
     for cut in 1..payload.len() {
         let mut s = connect(server.addr());
@@ -56,9 +60,8 @@ fn split_at_every_byte_boundary_gives_the_same_responses() {
     }
 }
 
-#[test]
-fn one_byte_writes_give_the_same_responses() {
-    let server = TestServer::start();
+fn one_byte_writes_give_the_same_responses(backend: Backend) {
+    let server = TestServer::on(backend);
     let payload = burst();
     let mut s = connect(server.addr());
     for b in &payload {
@@ -66,3 +69,9 @@ fn one_byte_writes_give_the_same_responses() {
     }
     check(&read_to_close(&mut s));
 }
+
+support::on_each_backend!(
+    one_write_gets_every_response_in_order,
+    split_at_every_byte_boundary_gives_the_same_responses,
+    one_byte_writes_give_the_same_responses,
+);

@@ -10,7 +10,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use covet_core::{Limits, Request, Response, Timeouts, handler};
+use covet_core::{Backend, Limits, Request, Response, Timeouts, handler};
 use support::{SENTINEL, TestServer, connect, read_responses, read_to_close};
 
 /// Adds the streaming routes used below to a test server.
@@ -22,9 +22,10 @@ use support::{SENTINEL, TestServer, connect, read_responses, read_to_close};
 /// - `POST /late`: waits 400 ms, then reads the whole body and answers `late <total>`;
 /// - `POST /gated`: reads one piece, waits for `gate`, then reads the rest.
 fn streaming_server(
+    backend: Backend,
     f: impl FnOnce(covet_core::ServerBuilder) -> covet_core::ServerBuilder,
 ) -> (TestServer, Arc<tokio::sync::Notify>) {
-    let server = TestServer::start_with(f);
+    let server = TestServer::start_with(|b| f(b.backend(backend)));
     let router = server.server().router();
     router
         .post(
@@ -105,10 +106,9 @@ fn pattern(from: usize, len: usize) -> Vec<u8> {
         .collect()
 }
 
-#[test]
-fn a_large_chunked_upload_is_streamed_in_bounded_pieces() {
+fn a_large_chunked_upload_is_streamed_in_bounded_pieces(backend: Backend) {
     // 32 MiB, far over the 1 MiB buffered limit, in client chunks of 100,000 bytes.
-    let (server, _) = streaming_server(|b| b);
+    let (server, _) = streaming_server(backend, |b| b);
     let total = 32 << 20;
     let mut s = connect(server.addr());
     let mut w = s.try_clone().unwrap();
@@ -142,9 +142,8 @@ fn a_large_chunked_upload_is_streamed_in_bounded_pieces() {
     );
 }
 
-#[test]
-fn the_same_upload_to_a_buffered_route_is_413() {
-    let (server, _) = streaming_server(|b| b);
+fn the_same_upload_to_a_buffered_route_is_413(backend: Backend) {
+    let (server, _) = streaming_server(backend, |b| b);
     let resps = support::exchange(
         server.addr(),
         b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 33554432\r\n\r\n",
@@ -153,9 +152,8 @@ fn the_same_upload_to_a_buffered_route_is_413() {
     assert_eq!(resps.iter().map(|r| r.status).collect::<Vec<_>>(), [413]);
 }
 
-#[test]
-fn the_connection_reads_the_body_only_as_the_handler_asks() {
-    let (server, gate) = streaming_server(|b| b);
+fn the_connection_reads_the_body_only_as_the_handler_asks(backend: Backend) {
+    let (server, gate) = streaming_server(backend, |b| b);
     let total: usize = 96 << 20;
     let mut s = connect(server.addr());
     s.write_all(
@@ -197,9 +195,8 @@ fn the_connection_reads_the_body_only_as_the_handler_asks() {
     assert_eq!(resps[0].body, format!("gated {total}").as_bytes());
 }
 
-#[test]
-fn a_handler_that_stops_early_leaves_the_next_pipelined_request_intact() {
-    let (server, _) = streaming_server(|b| b);
+fn a_handler_that_stops_early_leaves_the_next_pipelined_request_intact(backend: Backend) {
+    let (server, _) = streaming_server(backend, |b| b);
     // The unread body looks like requests; none of it may be read as one.
     let fake = b"GET /users/666 HTTP/1.1\r\nHost: a\r\n\r\n".repeat(2_000);
     let mut req = Vec::new();
@@ -237,9 +234,8 @@ fn a_handler_that_stops_early_leaves_the_next_pipelined_request_intact() {
     assert!(!resps[0].closes() && !resps[1].closes());
 }
 
-#[test]
-fn a_handler_that_stops_early_on_a_large_body_closes_the_connection() {
-    let (server, _) = streaming_server(|b| b);
+fn a_handler_that_stops_early_on_a_large_body_closes_the_connection(backend: Backend) {
+    let (server, _) = streaming_server(backend, |b| b);
     let fake = b"GET /users/666 HTTP/1.1\r\nHost: a\r\n\r\n".repeat(30_000);
     let mut s = connect(server.addr());
     let mut w = s.try_clone().unwrap();
@@ -263,9 +259,8 @@ fn a_handler_that_stops_early_on_a_large_body_closes_the_connection() {
     );
 }
 
-#[test]
-fn expect_continue_waits_until_the_handler_reads() {
-    let (server, _) = streaming_server(|b| b);
+fn expect_continue_waits_until_the_handler_reads(backend: Backend) {
+    let (server, _) = streaming_server(backend, |b| b);
     let mut s = connect(server.addr());
     s.write_all(
         b"POST /late HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
@@ -293,9 +288,8 @@ fn expect_continue_waits_until_the_handler_reads() {
     assert_eq!(resps[0].status, 200);
 }
 
-#[test]
-fn expect_continue_is_never_sent_when_the_handler_ignores_the_body() {
-    let (server, _) = streaming_server(|b| b);
+fn expect_continue_is_never_sent_when_the_handler_ignores_the_body(backend: Backend) {
+    let (server, _) = streaming_server(backend, |b| b);
     let mut s = connect(server.addr());
     s.write_all(
         b"POST /ignore HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
@@ -309,9 +303,8 @@ fn expect_continue_is_never_sent_when_the_handler_ignores_the_body() {
     assert!(text.ends_with("\r\n\r\nignored"), "{text}");
 }
 
-#[test]
-fn a_stalled_streamed_body_gets_408_and_a_close() {
-    let (server, _) = streaming_server(|b| {
+fn a_stalled_streamed_body_gets_408_and_a_close(backend: Backend) {
+    let (server, _) = streaming_server(backend, |b| {
         b.timeouts(Timeouts {
             body_read_idle: Duration::from_millis(300),
             ..Timeouts::default()
@@ -329,9 +322,8 @@ fn a_stalled_streamed_body_gets_408_and_a_close() {
     assert!(started.elapsed() >= Duration::from_millis(250));
 }
 
-#[test]
-fn a_malformed_chunk_in_a_stream_is_answered_400_and_closed() {
-    let (server, _) = streaming_server(|b| b);
+fn a_malformed_chunk_in_a_stream_is_answered_400_and_closed(backend: Backend) {
+    let (server, _) = streaming_server(backend, |b| b);
     let resps = support::exchange(
         server.addr(),
         b"POST /count HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\
@@ -345,9 +337,8 @@ fn a_malformed_chunk_in_a_stream_is_answered_400_and_closed() {
     assert!(body.contains("invalid chunked body"), "{body}");
 }
 
-#[test]
-fn a_streamed_body_over_max_stream_body_is_413() {
-    let (server, _) = streaming_server(|b| {
+fn a_streamed_body_over_max_stream_body_is_413(backend: Backend) {
+    let (server, _) = streaming_server(backend, |b| {
         b.limits(Limits {
             max_body: 100,
             max_stream_body: 1_000,
@@ -379,9 +370,8 @@ fn a_streamed_body_over_max_stream_body_is_413() {
     assert_eq!(resps.iter().map(|r| r.status).collect::<Vec<_>>(), [413]);
 }
 
-#[test]
-fn path_parameters_are_percent_decoded_and_raw_on_request() {
-    let server = TestServer::start();
+fn path_parameters_are_percent_decoded_and_raw_on_request(backend: Backend) {
+    let server = TestServer::on(backend);
     server
         .server()
         .router()
@@ -405,9 +395,8 @@ fn path_parameters_are_percent_decoded_and_raw_on_request() {
     );
 }
 
-#[test]
-fn expect_continue_to_a_missing_route_gets_404_without_100_and_a_close() {
-    let (server, _) = streaming_server(|b| b);
+fn expect_continue_to_a_missing_route_gets_404_without_100_and_a_close(backend: Backend) {
+    let (server, _) = streaming_server(backend, |b| b);
     for (target, status) in [("/nowhere", 404), ("/users/1", 405)] {
         let mut s = connect(server.addr());
         s.write_all(
@@ -426,9 +415,8 @@ fn expect_continue_to_a_missing_route_gets_404_without_100_and_a_close() {
     }
 }
 
-#[test]
-fn a_stream_read_after_the_handler_returned_reports_an_error_not_an_end() {
-    let server = TestServer::start();
+fn a_stream_read_after_the_handler_returned_reports_an_error_not_an_end(backend: Backend) {
+    let server = TestServer::on(backend);
     let (report, outcome) = std::sync::mpsc::channel::<String>();
     let report = std::sync::Mutex::new(report);
     server
@@ -468,10 +456,9 @@ fn a_stream_read_after_the_handler_returned_reports_an_error_not_an_end() {
     assert!(end.starts_with("error after 0: "), "{end}");
 }
 
-#[test]
-fn a_malformed_rest_after_the_handler_answered_is_still_answered_400() {
+fn a_malformed_rest_after_the_handler_answered_is_still_answered_400(backend: Backend) {
     // Whether the handler stopped before the bad chunk or met it, the answer is the same.
-    let (server, _) = streaming_server(|b| b);
+    let (server, _) = streaming_server(backend, |b| b);
     let mut s = connect(server.addr());
     s.write_all(
         b"POST /first HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
@@ -486,3 +473,20 @@ fn a_malformed_rest_after_the_handler_answered_is_still_answered_400() {
     assert_eq!(resps[0].status, 400);
     assert!(resps[0].closes());
 }
+
+support::on_each_backend!(
+    a_large_chunked_upload_is_streamed_in_bounded_pieces,
+    the_same_upload_to_a_buffered_route_is_413,
+    the_connection_reads_the_body_only_as_the_handler_asks,
+    a_handler_that_stops_early_leaves_the_next_pipelined_request_intact,
+    a_handler_that_stops_early_on_a_large_body_closes_the_connection,
+    expect_continue_waits_until_the_handler_reads,
+    expect_continue_is_never_sent_when_the_handler_ignores_the_body,
+    a_stalled_streamed_body_gets_408_and_a_close,
+    a_malformed_chunk_in_a_stream_is_answered_400_and_closed,
+    a_streamed_body_over_max_stream_body_is_413,
+    path_parameters_are_percent_decoded_and_raw_on_request,
+    expect_continue_to_a_missing_route_gets_404_without_100_and_a_close,
+    a_stream_read_after_the_handler_returned_reports_an_error_not_an_end,
+    a_malformed_rest_after_the_handler_answered_is_still_answered_400,
+);

@@ -1,18 +1,21 @@
 //! Server behaviour over real loopback sockets: bodies, streaming, HEAD/204/304,
 //! `Expect: 100-continue`, hooks, blocking handlers, hot route changes, listener modes.
 
+// Test bodies run once per backend (plain functions, not `#[test]`s): a panic is a failing
+// test with a location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::io::{Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use covet_core::{ListenMode, Response, handler};
+use covet_core::{Backend, ListenMode, Response, handler};
 use support::{SENTINEL, TestServer, connect, exchange, read_responses};
 
-#[test]
-fn streaming_response_is_chunked() {
-    let server = TestServer::start();
+fn streaming_response_is_chunked(backend: Backend) {
+    let server = TestServer::on(backend);
     let mut s = connect(server.addr());
     s.write_all(b"GET /stream HTTP/1.1\r\nHost: a\r\n\r\n")
         .unwrap();
@@ -27,18 +30,16 @@ fn streaming_response_is_chunked() {
     assert_eq!(resps[0].body, b"user 9");
 }
 
-#[test]
-fn streaming_response_to_http10_is_close_delimited() {
-    let server = TestServer::start();
+fn streaming_response_to_http10_is_close_delimited(backend: Backend) {
+    let server = TestServer::on(backend);
     let resps = exchange(server.addr(), b"GET /stream HTTP/1.0\r\n\r\n", &[]);
     assert_eq!(resps.len(), 1);
     assert_eq!(resps[0].body, b"one two three");
     assert!(resps[0].closes());
 }
 
-#[test]
-fn no_body_for_204_304_and_head() {
-    let server = TestServer::start();
+fn no_body_for_204_304_and_head(backend: Backend) {
+    let server = TestServer::on(backend);
     let mut req = Vec::new();
     req.extend_from_slice(b"GET /status/204 HTTP/1.1\r\nHost: a\r\n\r\n");
     req.extend_from_slice(b"GET /status/304 HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -53,9 +54,8 @@ fn no_body_for_204_304_and_head() {
     assert_eq!(resps[2].header("content-type"), Some("application/json"));
 }
 
-#[test]
-fn expect_continue_gets_100_before_the_body_is_sent() {
-    let server = TestServer::start();
+fn expect_continue_gets_100_before_the_body_is_sent(backend: Backend) {
+    let server = TestServer::on(backend);
     let mut s = connect(server.addr());
     s.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
         .unwrap();
@@ -68,9 +68,8 @@ fn expect_continue_gets_100_before_the_body_is_sent() {
     assert_eq!(resps[0].body, b"hello");
 }
 
-#[test]
-fn expect_continue_over_the_limit_gets_413_without_100() {
-    let server = TestServer::start();
+fn expect_continue_over_the_limit_gets_413_without_100(backend: Backend) {
+    let server = TestServer::on(backend);
     let resps = exchange(
         server.addr(),
         b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2000000\r\n\r\n",
@@ -80,9 +79,8 @@ fn expect_continue_over_the_limit_gets_413_without_100() {
     assert_eq!(statuses, [413]);
 }
 
-#[test]
-fn chunked_request_body_across_many_reads() {
-    let server = TestServer::start();
+fn chunked_request_body_across_many_reads(backend: Backend) {
+    let server = TestServer::on(backend);
     let mut s = connect(server.addr());
     s.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")
         .unwrap();
@@ -101,18 +99,16 @@ fn chunked_request_body_across_many_reads() {
     assert!(resps[0].body == expect);
 }
 
-#[test]
-fn date_header_is_present_and_well_formed() {
-    let server = TestServer::start();
+fn date_header_is_present_and_well_formed(backend: Backend) {
+    let server = TestServer::on(backend);
     let resps = exchange(server.addr(), SENTINEL, &[]);
     let date = resps[0].header("date").unwrap();
     assert_eq!(date.len(), 29);
     assert!(date.ends_with(" GMT"));
 }
 
-#[test]
-fn json_params_catch_all_and_query() {
-    let server = TestServer::start();
+fn json_params_catch_all_and_query(backend: Backend) {
+    let server = TestServer::on(backend);
     let mut req = Vec::new();
     req.extend_from_slice(b"GET /json HTTP/1.1\r\nHost: a\r\n\r\n");
     req.extend_from_slice(b"GET /files/a/b/c.txt HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -124,9 +120,8 @@ fn json_params_catch_all_and_query() {
     assert_eq!(resps[2].body, b"slow done");
 }
 
-#[test]
-fn blocking_handler_does_not_block_other_connections() {
-    let server = TestServer::start();
+fn blocking_handler_does_not_block_other_connections(backend: Backend) {
+    let server = TestServer::on(backend);
     let addr = server.addr();
     let slow = std::thread::spawn(move || {
         exchange(addr, b"POST /blocking HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc", &[])
@@ -140,12 +135,12 @@ fn blocking_handler_does_not_block_other_connections() {
     assert_eq!(resps[0].body, b"abc");
 }
 
-#[test]
-fn hooks_run_before_routing_and_after_the_handler() {
+fn hooks_run_before_routing_and_after_the_handler(backend: Backend) {
     let seen = Arc::new(AtomicUsize::new(0));
     let seen2 = seen.clone();
     let server = TestServer::start_with(move |b| {
-        b.before(|req| (req.path() == "/blocked").then(|| Response::text("blocked").status(403)))
+        b.backend(backend)
+            .before(|req| (req.path() == "/blocked").then(|| Response::text("blocked").status(403)))
             .after(move |req, resp| {
                 seen2.fetch_add(1, Ordering::Relaxed);
                 resp.insert_header("X-Path", req.path().to_string());
@@ -160,9 +155,8 @@ fn hooks_run_before_routing_and_after_the_handler() {
     assert_eq!(seen.load(Ordering::Relaxed), 2);
 }
 
-#[test]
-fn routes_added_while_running_are_served() {
-    let server = TestServer::start();
+fn routes_added_while_running_are_served(backend: Backend) {
+    let server = TestServer::on(backend);
     let resps = exchange(
         server.addr(),
         b"GET /late HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
@@ -185,10 +179,9 @@ fn routes_added_while_running_are_served() {
     );
 }
 
-#[test]
-fn every_listen_mode_serves_from_several_workers() {
+fn every_listen_mode_serves_from_several_workers(backend: Backend) {
     for mode in [ListenMode::ReusePort, ListenMode::Shared] {
-        let server = TestServer::start_with(|b| b.workers(3).listen_mode(mode));
+        let server = TestServer::start_with(|b| b.backend(backend).workers(3).listen_mode(mode));
         let handles: Vec<_> = (0..12)
             .map(|_| {
                 let addr = server.addr();
@@ -201,9 +194,8 @@ fn every_listen_mode_serves_from_several_workers() {
     }
 }
 
-#[test]
-fn http10_keep_alive_is_honoured() {
-    let server = TestServer::start();
+fn http10_keep_alive_is_honoured(backend: Backend) {
+    let server = TestServer::on(backend);
     let mut s = connect(server.addr());
     s.write_all(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
         .unwrap();
@@ -218,11 +210,10 @@ fn http10_keep_alive_is_honoured() {
     );
 }
 
-#[test]
-fn metrics_count_requests_errors_and_connections() {
+fn metrics_count_requests_errors_and_connections(backend: Backend) {
     let metrics = covet_core::metrics::Metrics::new();
     let m = metrics.clone();
-    let server = TestServer::start_with(move |b| b.workers(2).metrics(m));
+    let server = TestServer::start_with(move |b| b.backend(backend).workers(2).metrics(m));
     let mut req =
         b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /nope HTTP/1.1\r\nHost: a\r\n\r\n".to_vec();
     req.extend_from_slice(SENTINEL);
@@ -250,15 +241,14 @@ fn metrics_count_requests_errors_and_connections() {
     );
 }
 
-#[test]
-fn files_are_streamed_with_their_length() {
+fn files_are_streamed_with_their_length(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data.json");
     let content: Vec<u8> = (0..300_000u32)
         .map(|i| (i % 251).to_le_bytes()[0])
         .collect();
     std::fs::write(&path, &content).unwrap();
-    let server = TestServer::start();
+    let server = TestServer::on(backend);
     let p = path;
     server
         .server()
@@ -294,3 +284,90 @@ fn files_are_streamed_with_their_length() {
     assert_eq!(resps[1].header("content-length"), Some("300000"));
     assert!(resps[1].body.is_empty());
 }
+
+/// The io_uring rings open in this process, by descriptor, with the completions each has
+/// produced so far (`CqTail` in its fdinfo).
+fn io_uring_completions() -> std::collections::BTreeMap<String, u64> {
+    let mut rings = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap() {
+        let entry = entry.unwrap();
+        let is_ring = std::fs::read_link(entry.path())
+            .is_ok_and(|target| target.to_string_lossy() == "anon_inode:[io_uring]");
+        if !is_ring {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(info) = std::fs::read_to_string(format!("/proc/self/fdinfo/{name}")) else {
+            continue;
+        };
+        let tail = info
+            .lines()
+            .find_map(|l| l.strip_prefix("CqTail:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap();
+        rings.insert(name, tail);
+    }
+    rings
+}
+
+/// The backend chosen is the one doing the I/O: with io_uring, each worker has a ring and the
+/// requests' reads and writes complete on it; with epoll, no ring is opened.
+fn the_chosen_backend_does_the_io(backend: Backend) {
+    let before = io_uring_completions();
+    let server = TestServer::start_with(|b| b.backend(backend).workers(2));
+    let mut s = connect(server.addr());
+    let after_start = io_uring_completions();
+    let new_rings: Vec<&String> = after_start
+        .keys()
+        .filter(|k| !before.contains_key(*k))
+        .collect();
+    for _ in 0..50 {
+        s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        assert_eq!(read_responses(&mut s, 1, &[])[0].body, b"OK");
+    }
+    let after_requests = io_uring_completions();
+    if backend == Backend::Epoll {
+        assert!(new_rings.is_empty(), "epoll opened rings: {new_rings:?}");
+        return;
+    }
+    assert_eq!(new_rings.len(), 2, "one ring per worker: {after_start:?}");
+    let completed: u64 = new_rings
+        .iter()
+        .map(|k| after_requests[*k] - after_start[*k])
+        .sum();
+    // At least one read and one write per request.
+    assert!(completed >= 100, "{completed} completions for 50 requests");
+}
+
+/// Without the `io-uring` feature (or off Linux) the io_uring backend is refused at start with
+/// a configuration error.
+#[cfg(not(all(feature = "io-uring", target_os = "linux")))]
+#[test]
+fn io_uring_without_the_feature_is_refused_at_start() {
+    let err = covet_core::Server::builder(covet_core::Router::new())
+        .bind("127.0.0.1:0".parse().unwrap())
+        .backend(Backend::IoUring)
+        .start()
+        .unwrap_err();
+    assert!(err.is_config(), "{err:?}");
+    assert!(err.to_string().contains("io-uring"), "{err}");
+}
+
+support::on_each_backend!(
+    the_chosen_backend_does_the_io,
+    streaming_response_is_chunked,
+    streaming_response_to_http10_is_close_delimited,
+    no_body_for_204_304_and_head,
+    expect_continue_gets_100_before_the_body_is_sent,
+    expect_continue_over_the_limit_gets_413_without_100,
+    chunked_request_body_across_many_reads,
+    date_header_is_present_and_well_formed,
+    json_params_catch_all_and_query,
+    blocking_handler_does_not_block_other_connections,
+    hooks_run_before_routing_and_after_the_handler,
+    routes_added_while_running_are_served,
+    every_listen_mode_serves_from_several_workers,
+    http10_keep_alive_is_honoured,
+    metrics_count_requests_errors_and_connections,
+    files_are_streamed_with_their_length,
+);

@@ -1,12 +1,16 @@
 //! Timeouts, connection limits and graceful shutdown, on real sockets with short timeouts.
 
+// Test bodies run once per backend (plain functions, not `#[test]`s): a panic is a failing
+// test with a location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use covet_core::{Response, Timeouts, handler};
+use covet_core::{Backend, Response, Timeouts, handler};
 use support::{TestServer, connect, parse_responses, read_responses, read_to_close};
 
 const SHORT: Duration = Duration::from_millis(300);
@@ -28,9 +32,8 @@ fn assert_about(elapsed: Duration, expected: Duration) {
     );
 }
 
-#[test]
-fn slowloris_head_gets_408_at_the_header_timeout() {
-    let server = TestServer::start_with(|b| b.timeouts(short_timeouts()));
+fn slowloris_head_gets_408_at_the_header_timeout(backend: Backend) {
+    let server = TestServer::start_with(|b| b.backend(backend).timeouts(short_timeouts()));
     let mut s = connect(server.addr());
     let mut writer = s.try_clone().unwrap();
     let start = Instant::now();
@@ -51,9 +54,8 @@ fn slowloris_head_gets_408_at_the_header_timeout() {
     trickle.join().unwrap();
 }
 
-#[test]
-fn stalled_body_gets_408_at_the_body_idle_timeout() {
-    let server = TestServer::start_with(|b| b.timeouts(short_timeouts()));
+fn stalled_body_gets_408_at_the_body_idle_timeout(backend: Backend) {
+    let server = TestServer::start_with(|b| b.backend(backend).timeouts(short_timeouts()));
     let mut s = connect(server.addr());
     s.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
         .unwrap();
@@ -64,9 +66,8 @@ fn stalled_body_gets_408_at_the_body_idle_timeout() {
     assert_eq!(resps.iter().map(|r| r.status).collect::<Vec<_>>(), [408]);
 }
 
-#[test]
-fn idle_keep_alive_connection_is_closed_silently() {
-    let server = TestServer::start_with(|b| b.timeouts(short_timeouts()));
+fn idle_keep_alive_connection_is_closed_silently(backend: Backend) {
+    let server = TestServer::start_with(|b| b.backend(backend).timeouts(short_timeouts()));
     let mut s = connect(server.addr());
     s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
     assert_eq!(read_responses(&mut s, 1, &[])[0].status, 200);
@@ -76,9 +77,8 @@ fn idle_keep_alive_connection_is_closed_silently() {
     assert!(rest.is_empty());
 }
 
-#[test]
-fn a_busy_connection_outlives_the_idle_timeout() {
-    let server = TestServer::start_with(|b| b.timeouts(short_timeouts()));
+fn a_busy_connection_outlives_the_idle_timeout(backend: Backend) {
+    let server = TestServer::start_with(|b| b.backend(backend).timeouts(short_timeouts()));
     let mut s = connect(server.addr());
     for _ in 0..6 {
         s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
@@ -87,9 +87,8 @@ fn a_busy_connection_outlives_the_idle_timeout() {
     }
 }
 
-#[test]
-fn a_client_that_never_reads_is_dropped_at_the_write_timeout() {
-    let server = TestServer::start_with(|b| b.timeouts(short_timeouts()));
+fn a_client_that_never_reads_is_dropped_at_the_write_timeout(backend: Backend) {
+    let server = TestServer::start_with(|b| b.backend(backend).timeouts(short_timeouts()));
     let big = vec![b'x'; 64 << 20];
     let big = bytes::Bytes::from(big);
     server
@@ -113,9 +112,8 @@ fn a_client_that_never_reads_is_dropped_at_the_write_timeout() {
     drop(s);
 }
 
-#[test]
-fn connections_over_the_limit_wait_in_the_backlog() {
-    let server = TestServer::start_with(|b| b.max_connections(2));
+fn connections_over_the_limit_wait_in_the_backlog(backend: Backend) {
+    let server = TestServer::start_with(|b| b.backend(backend).max_connections(2));
     let mut a = connect(server.addr());
     let b = connect(server.addr());
     a.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
@@ -142,9 +140,8 @@ fn connections_over_the_limit_wait_in_the_backlog() {
     drop(b);
 }
 
-#[test]
-fn graceful_shutdown_finishes_in_flight_and_closes_idle() {
-    let server = TestServer::start();
+fn graceful_shutdown_finishes_in_flight_and_closes_idle(backend: Backend) {
+    let server = TestServer::on(backend);
     let addr = server.addr();
     let mut idle = connect(addr);
     idle.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -185,9 +182,8 @@ fn graceful_shutdown_finishes_in_flight_and_closes_idle() {
     assert!(start.elapsed() < Duration::from_secs(2));
 }
 
-#[test]
-fn shutdown_gives_up_after_the_grace_period() {
-    let server = TestServer::start();
+fn shutdown_gives_up_after_the_grace_period(backend: Backend) {
+    let server = TestServer::on(backend);
     let mut busy = connect(server.addr());
     busy.write_all(b"GET /slow?ms=5000 HTTP/1.1\r\nHost: a\r\n\r\n")
         .unwrap();
@@ -198,9 +194,8 @@ fn shutdown_gives_up_after_the_grace_period() {
     assert!(read_to_close(&mut busy).is_empty());
 }
 
-#[test]
-fn shutdown_under_load_never_truncates_a_response() {
-    let server = TestServer::start_with(|b| b.workers(2));
+fn shutdown_under_load_never_truncates_a_response(backend: Backend) {
+    let server = TestServer::start_with(|b| b.backend(backend).workers(2));
     let addr = server.addr();
     // Every client must be running before the shutdown starts.
     #[allow(clippy::needless_collect)]
@@ -252,3 +247,15 @@ fn shutdown_under_load_never_truncates_a_response() {
     let total: usize = clients.into_iter().map(|c| c.join().unwrap()).sum();
     assert!(total > 8, "clients completed only {total} requests");
 }
+
+support::on_each_backend!(
+    slowloris_head_gets_408_at_the_header_timeout,
+    stalled_body_gets_408_at_the_body_idle_timeout,
+    idle_keep_alive_connection_is_closed_silently,
+    a_busy_connection_outlives_the_idle_timeout,
+    a_client_that_never_reads_is_dropped_at_the_write_timeout,
+    connections_over_the_limit_wait_in_the_backlog,
+    graceful_shutdown_finishes_in_flight_and_closes_idle,
+    shutdown_gives_up_after_the_grace_period,
+    shutdown_under_load_never_truncates_a_response,
+);

@@ -139,3 +139,28 @@ fn a_stalled_handshake_is_dropped_at_the_header_timeout() {
         "{took:?}"
     );
 }
+
+/// TLS is served on the epoll backend only: asking for it on io_uring fails at start with a
+/// configuration error, and nothing is left listening.
+#[cfg(all(feature = "io-uring", target_os = "linux"))]
+#[test]
+fn tls_on_the_io_uring_backend_is_refused_at_start() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let err = covet_core::Server::builder(covet_core::Router::new())
+        .bind(addr)
+        .backend(covet_core::Backend::IoUring)
+        .tls(pki().server)
+        .start()
+        .unwrap_err();
+    assert!(err.is_config(), "{err:?}");
+    assert!(err.to_string().contains("TLS"), "{err}");
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "a listener was left open"
+    );
+}

@@ -9,9 +9,9 @@ mod support;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use covet_core::{Router, Server, ws};
+use covet_core::{Backend, Router, Server, ws};
 
-fn echo_server() -> Server {
+fn echo_server(backend: Backend) -> Server {
     let router = Router::new();
     router
         .get(
@@ -36,6 +36,7 @@ fn echo_server() -> Server {
     Server::builder(router)
         .bind("127.0.0.1:0".parse().unwrap())
         .workers(1)
+        .backend(backend)
         .start()
         .unwrap()
 }
@@ -119,9 +120,8 @@ fn expect_close(s: &mut TcpStream, code: u16) {
     assert!(rest.is_empty());
 }
 
-#[test]
-fn echoes_text_and_binary_of_every_length_form() {
-    let server = echo_server();
+fn echoes_text_and_binary_of_every_length_form(backend: Backend) {
+    let server = echo_server(backend);
     let mut s = open(&server, "/echo");
     s.write_all(&frame(0x81, b"hello")).unwrap();
     assert_eq!(read_frame(&mut s), (0x81, b"hello".to_vec()));
@@ -134,9 +134,8 @@ fn echoes_text_and_binary_of_every_length_form() {
     expect_close(&mut s, 1000);
 }
 
-#[test]
-fn assembles_fragments_with_interleaved_ping() {
-    let server = echo_server();
+fn assembles_fragments_with_interleaved_ping(backend: Backend) {
+    let server = echo_server(backend);
     let mut s = open(&server, "/echo");
     s.write_all(&frame(0x01, b"frag")).unwrap();
     s.write_all(&frame(0x89, b"ping!")).unwrap();
@@ -146,18 +145,16 @@ fn assembles_fragments_with_interleaved_ping() {
     assert_eq!(read_frame(&mut s), (0x81, b"fragmented".to_vec()));
 }
 
-#[test]
-fn invalid_utf8_fails_fast_with_1007() {
-    let server = echo_server();
+fn invalid_utf8_fails_fast_with_1007(backend: Backend) {
+    let server = echo_server(backend);
     let mut s = open(&server, "/echo");
     // The first fragment is already invalid: the close comes before the message ends.
     s.write_all(&frame(0x01, b"ok \xff")).unwrap();
     expect_close(&mut s, 1007);
 }
 
-#[test]
-fn protocol_errors_close_with_1002() {
-    let server = echo_server();
+fn protocol_errors_close_with_1002(backend: Backend) {
+    let server = echo_server(backend);
     for bad in [
         vec![0x81u8, 0x01, b'x'],            // unmasked
         frame(0xC1, b"x"),                   // RSV1 without an extension
@@ -172,9 +169,8 @@ fn protocol_errors_close_with_1002() {
     }
 }
 
-#[test]
-fn handler_that_returns_closes_with_1000() {
-    let server = echo_server();
+fn handler_that_returns_closes_with_1000(backend: Backend) {
+    let server = echo_server(backend);
     let mut s = open(&server, "/hello-and-bye");
     assert_eq!(read_frame(&mut s), (0x81, b"hello".to_vec()));
     let (b0, payload) = read_frame(&mut s);
@@ -185,9 +181,8 @@ fn handler_that_returns_closes_with_1000() {
     assert!(rest.is_empty());
 }
 
-#[test]
-fn bad_handshakes_are_refused() {
-    let server = echo_server();
+fn bad_handshakes_are_refused(backend: Backend) {
+    let server = echo_server(backend);
     let no_key = b"GET /echo HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nConnection: close\r\n\r\n";
     let resps = support::exchange(server.local_addr(), no_key, &[]);
     assert_eq!(resps[0].status, 400);
@@ -199,3 +194,12 @@ fn bad_handshakes_are_refused() {
     assert_eq!(resps[0].status, 426);
     assert_eq!(resps[0].header("sec-websocket-version"), Some("13"));
 }
+
+support::on_each_backend!(
+    echoes_text_and_binary_of_every_length_form,
+    assembles_fragments_with_interleaved_ping,
+    invalid_utf8_fails_fast_with_1007,
+    protocol_errors_close_with_1002,
+    handler_that_returns_closes_with_1000,
+    bad_handshakes_are_refused,
+);

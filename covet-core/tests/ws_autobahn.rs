@@ -1,14 +1,16 @@
 //! The Autobahn WebSocket cases of sections 1 to 10, run by kosoku (PyPI, pinned in
-//! `scripts/requirements-test.txt`) against an in-process echo server. Every case must be OK,
-//! NON-STRICT or INFORMATIONAL; none FAILED or UNCLEAN.
+//! `scripts/requirements-test.txt`) against an in-process echo server, on each backend. Every
+//! case must be OK, NON-STRICT or INFORMATIONAL; none FAILED or UNCLEAN.
 
 // Test helpers may unwrap: a panic is a failing test with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
 
-use covet_core::{Router, Server, ws};
+use covet_core::{Backend, Router, Server, ws};
 
 /// `kosoku` from the oracle venv: next to `$PYTHON_ORACLE`, or in `<workspace>/.venv`.
 fn kosoku() -> PathBuf {
@@ -27,8 +29,7 @@ fn kosoku() -> PathBuf {
     kosoku
 }
 
-#[test]
-fn autobahn_sections_1_to_10_pass() {
+fn autobahn_sections_1_to_10_pass(backend: Backend) {
     let kosoku = kosoku();
     let router = Router::new();
     let echo = ws::upgrade(|mut socket| async move {
@@ -43,6 +44,7 @@ fn autobahn_sections_1_to_10_pass() {
     let server = Server::builder(router)
         .bind("127.0.0.1:0".parse().unwrap())
         .workers(2)
+        .backend(backend)
         .start()
         .unwrap();
     let out = tempfile::tempdir().unwrap();
@@ -72,3 +74,5 @@ fn autobahn_sections_1_to_10_pass() {
     assert!(bad.is_empty(), "failing cases: {bad:?}");
     server.shutdown(std::time::Duration::from_secs(1));
 }
+
+support::on_each_backend!(autobahn_sections_1_to_10_pass);

@@ -19,7 +19,6 @@ use std::pin::pin;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
 use tokio::time::{Instant, timeout};
 
@@ -35,6 +34,7 @@ use crate::request::Request;
 use crate::response::Response;
 use crate::router::Lookup;
 use crate::server::Shared;
+use crate::transport::Transport;
 
 /// Bytes reserved for each read.
 const READ_CHUNK: usize = 8 * 1024;
@@ -73,10 +73,7 @@ enum Next {
 
 /// Serves HTTP/1.1 on `io` until the peer leaves, an error closes it, or the server shuts
 /// down.
-pub(crate) async fn serve<S>(io: S, shared: &Shared, metrics: Option<&Shard>)
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
+pub(crate) async fn serve<S: Transport>(io: S, shared: &Shared, metrics: Option<&Shard>) {
     let mut conn = Conn {
         io,
         rbuf: BytesMut::with_capacity(READ_CHUNK),
@@ -96,7 +93,7 @@ struct Conn<'a, S> {
     metrics: Option<&'a Shard>,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
+impl<S: Transport> Conn<'_, S> {
     async fn run(&mut self) -> io::Result<()> {
         loop {
             if self.rbuf.is_empty() {
@@ -515,13 +512,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
     /// Flushes, half-closes, and lingers briefly so the peer reads the last response.
     async fn close(&mut self) -> io::Result<()> {
         self.flush().await?;
-        let _ = self.io.shutdown().await;
+        let _ = self.io.shutdown_write().await;
         let deadline = Instant::now() + LINGER_TIME;
         let mut drained = 0;
         while drained < LINGER_BYTES {
             self.rbuf.clear();
             self.rbuf.reserve(READ_CHUNK);
-            match tokio::time::timeout_at(deadline, self.io.read_buf(&mut self.rbuf)).await {
+            match tokio::time::timeout_at(deadline, self.io.recv_into(&mut self.rbuf)).await {
                 Ok(Ok(n)) if n > 0 => drained += n,
                 _ => break,
             }
@@ -530,28 +527,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
     }
 
     async fn flush(&mut self) -> io::Result<()> {
-        if self.wbuf.is_empty() {
+        if self.wbuf.is_empty() && !self.io.write_pending() {
             return Ok(());
         }
-        // `write_all_buf` advances the buffer as bytes leave, so a flush cancelled between
-        // writes (a streaming handler finishing first) resumes where it stopped.
-        let write = async {
-            self.io.write_all_buf(&mut self.wbuf).await?;
-            self.io.flush().await
-        };
-        match timeout(self.shared.timeouts.write, write).await {
-            Ok(r) => r?,
-            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
+        // A flush cancelled part-way (a streaming handler finishing first) loses and repeats
+        // nothing: the transport sends what was left before the next bytes.
+        match timeout(self.shared.timeouts.write, self.io.send_all(&mut self.wbuf)).await {
+            Ok(r) => r,
+            Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
         }
-        self.wbuf.clear();
-        Ok(())
     }
 
     /// Reads more bytes, waiting at most `wait`; an idle wait also ends on shutdown.
     async fn read(&mut self, wait: Duration, idle: bool) -> io::Result<Read> {
         self.rbuf.reserve(READ_CHUNK);
         let shared = self.shared;
-        let read = timeout(wait, self.io.read_buf(&mut self.rbuf));
+        let read = timeout(wait, self.io.recv_into(&mut self.rbuf));
         let res = if idle {
             tokio::select! {
                 r = read => r,
@@ -662,7 +653,7 @@ mod tests {
     use std::pin::Pin;
     use std::task::{Context, Poll};
 
-    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, ReadBuf};
+    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf};
 
     use super::*;
     use crate::config::{Limits, Timeouts};

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use super::frame::{self, Frame};
 use super::{Message, Session, WebSocket};
+use crate::transport::Transport;
 
 /// Largest message (and frame) accepted; larger gets close code 1009.
 pub(crate) const MAX_MESSAGE: usize = 64 * 1024 * 1024;
@@ -37,10 +37,7 @@ enum End {
 }
 
 /// Runs `session` over `io`, starting with the bytes already read (`rbuf`).
-pub(crate) async fn run<S>(io: &mut S, rbuf: &mut BytesMut, session: Session)
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
+pub(crate) async fn run<S: Transport>(io: &mut S, rbuf: &mut BytesMut, session: Session) {
     let (to_handler, incoming) = mpsc::channel(16);
     let (outgoing, mut from_handler) = mpsc::channel(16);
     let handler = tokio::spawn(session(WebSocket { incoming, outgoing }));
@@ -62,15 +59,12 @@ where
                 Err(code) => break 'session End::Fail(code),
             }
         }
-        if !wbuf.is_empty() {
-            if io.write_all(&wbuf).await.is_err() {
-                break End::Gone;
-            }
-            wbuf.clear();
+        if !wbuf.is_empty() && io.send_all(&mut wbuf).await.is_err() {
+            break End::Gone;
         }
         rbuf.reserve(8192);
         tokio::select! {
-            read = io.read_buf(rbuf) => match read {
+            read = io.recv_into(rbuf) => match read {
                 Ok(0) | Err(_) => break End::Gone,
                 Ok(_) => {}
             },
@@ -85,18 +79,18 @@ where
     match end {
         End::Fail(code) => {
             frame::encode_close(code, &mut wbuf);
-            let _ = io.write_all(&wbuf).await;
+            let _ = io.send_all(&mut wbuf).await;
         }
         End::PeerClosed(code) => {
             match code {
                 Some(code) => frame::encode_close(code, &mut wbuf),
                 None => frame::encode(frame::CLOSE, &[], &mut wbuf),
             }
-            let _ = io.write_all(&wbuf).await;
+            let _ = io.send_all(&mut wbuf).await;
         }
         End::HandlerDone => {
             frame::encode_close(1000, &mut wbuf);
-            if io.write_all(&wbuf).await.is_ok() {
+            if io.send_all(&mut wbuf).await.is_ok() {
                 // Wait for the peer's close frame (or anything ending the stream).
                 let _ = tokio::time::timeout(CLOSE_WAIT, async {
                     loop {
@@ -106,7 +100,8 @@ where
                             Err(_) => return,
                             Ok(None) => {}
                         }
-                        if !matches!(io.read_buf(rbuf).await, Ok(n) if n > 0) {
+                        rbuf.reserve(8192);
+                        if !matches!(io.recv_into(rbuf).await, Ok(n) if n > 0) {
                             return;
                         }
                     }
@@ -116,7 +111,7 @@ where
         }
         End::Gone => {}
     }
-    let _ = io.shutdown().await;
+    let _ = io.shutdown_write().await;
     handler.abort();
 }
 

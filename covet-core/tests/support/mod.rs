@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use covet_core::{Request, Response, Router, Server, ServerBuilder, handler, probe};
+use covet_core::{Backend, Request, Response, Router, Server, ServerBuilder, handler, probe};
 
 /// A server running the probe contract plus a few test routes; shut down on drop.
 pub(crate) struct TestServer {
@@ -19,6 +19,11 @@ impl TestServer {
     /// The probe server with default settings and one worker.
     pub(crate) fn start() -> Self {
         Self::start_with(|b| b)
+    }
+
+    /// The probe server with default settings and one worker, on `backend`.
+    pub(crate) fn on(backend: Backend) -> Self {
+        Self::start_with(|b| b.backend(backend))
     }
 
     /// The probe server, configured by `f`.
@@ -52,6 +57,29 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// For each `fn NAME(backend: Backend)` named, a module `NAME` with one test per backend:
+/// `NAME::epoll`, and `NAME::io_uring` when the suite is built with the `io-uring` feature (on
+/// Linux), so the same test body runs against both backends.
+#[allow(unused_macros)]
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn epoll() {
+                super::$name(covet_core::Backend::Epoll);
+            }
+
+            #[cfg(all(feature = "io-uring", target_os = "linux"))]
+            #[test]
+            fn io_uring() {
+                super::$name(covet_core::Backend::IoUring);
+            }
+        }
+    )*};
+}
+#[allow(unused_imports)]
+pub(crate) use on_each_backend;
 
 /// The probe routes plus `/stream`, `/slow?ms=N`, `/json`, `/users/{id}`, `/files/{*path}`,
 /// `/blocking` and `/status/{code}`.
