@@ -351,8 +351,9 @@ mod tests {
         assert_eq!((c.addr(), c.get_db()), (&tcp("h", 7000), 0));
     }
 
+    /// D11: the original did not percent-decode credentials.
     #[test]
-    fn credentials_are_percent_decoded_and_a_lone_secret_is_a_password() {
+    fn d11_credentials_are_percent_decoded_and_a_lone_secret_is_a_password() {
         let c = parse("redis://us%3Aer:p%2Fa%40ss%3A@127.0.0.1:6380/3").unwrap();
         assert_eq!(c.get_username(), Some("us:er"));
         assert_eq!(c.get_password(), Some("p/a@ss:"));
@@ -363,15 +364,29 @@ mod tests {
         assert_eq!((c.get_username(), c.get_password()), (None, Some("secret")));
     }
 
+    /// D11: in the original a `/` in the password broke the split between host and path.
     #[test]
-    fn a_password_may_contain_at_signs_and_slashes_when_encoded_or_not() {
+    fn d11_a_password_may_contain_at_signs_and_slashes_when_encoded_or_not() {
         let c = parse("redis://u:a@b@host:1/2").unwrap();
         assert_eq!(c.get_password(), Some("a@b"));
         assert_eq!(c.addr(), &tcp("host", 1));
+        for url in [
+            "redis://u:a/b@c/d@host:1/2",
+            "redis://u:a%2Fb%40c%2Fd@host:1/2",
+        ] {
+            let c = parse(url).unwrap();
+            assert_eq!(c.get_password(), Some("a/b@c/d"), "{url}");
+            assert_eq!((c.addr(), c.get_db()), (&tcp("host", 1), 2), "{url}");
+        }
+        let c = parse("redis://:p/w@[::1]:7/3").unwrap();
+        assert_eq!(c.get_password(), Some("p/w"));
+        assert_eq!((c.addr(), c.get_db()), (&tcp("::1", 7), 3));
     }
 
+    /// D11: the original re-joined an IPv6 host without brackets (`::1:6379`, which fails to
+    /// connect).
     #[test]
-    fn ipv6_hosts_in_brackets() {
+    fn d11_ipv6_hosts_in_brackets() {
         assert_eq!(parse("redis://[::1]").unwrap().addr(), &tcp("::1", 6379));
         assert_eq!(
             parse("redis://[fe80::1]:7/1").unwrap().addr(),
@@ -382,8 +397,9 @@ mod tests {
         assert!(parse("redis://[::1]x").is_err());
     }
 
+    /// D11: the original ignored query parameters.
     #[test]
-    fn query_parameters_set_protocol_timeouts_and_name() {
+    fn d11_query_parameters_set_protocol_timeouts_and_name() {
         let c = parse("redis://h/1?protocol=resp3&client_name=my%20app&connect_timeout=250ms&response_timeout=1.5&db=4&pool_size=2").unwrap();
         assert_eq!(c.get_protocol(), Protocol::Resp3);
         assert_eq!(c.get_client_name(), Some("my app"));

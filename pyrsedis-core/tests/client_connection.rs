@@ -26,8 +26,9 @@ async fn set_get_and_binary_values_round_trip() {
     assert_eq!(client.get("missing").await.unwrap(), None);
 }
 
+/// D10: the original never negotiated RESP3 (its `hello3` was unused).
 #[tokio::test]
-async fn resp3_is_negotiated_with_hello_and_maps_come_back_as_maps() {
+async fn d10_resp3_is_negotiated_with_hello_and_maps_come_back_as_maps() {
     let server = RedisServer::start();
     let config = Config::from_url(&format!("{}?protocol=3", server.url())).unwrap();
     let client = Client::new(config).unwrap();
@@ -111,8 +112,11 @@ async fn a_server_without_hello_falls_back_to_resp2_with_auth() {
     );
 }
 
+/// D10: a push frame ahead of a reply (scripted, so the interleaving is exact) goes to the push
+/// channel and the reply after it answers the command. Against a real server:
+/// `tests/defects.rs`, `d10_push_frames_from_a_real_server_are_never_taken_as_replies`.
 #[tokio::test]
-async fn push_frames_are_delivered_out_of_band_not_as_replies() {
+async fn d10_push_frames_are_delivered_out_of_band_not_as_replies() {
     let addr = support::fake_server(vec![(
         b"PING",
         b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n+PONG\r\n",

@@ -22,8 +22,10 @@ fn pool_of_one(url: &str, timeout_ms: u64) -> Client {
     Client::new(config).unwrap()
 }
 
+/// D3: the original pooled a connection after a timeout, so on a pool of one the late `BLPOP`
+/// reply (nil) answered the next `PING`, and `PONG` answered the `ECHO` after it.
 #[tokio::test]
-async fn a_timed_out_blocking_command_does_not_shift_later_replies() {
+async fn d3_timeout_on_a_pool_of_one_never_delivers_a_late_reply() {
     let server = RedisServer::start();
     let client = pool_of_one(&server.url(), 200);
     let err = client
@@ -45,8 +47,11 @@ async fn a_timed_out_blocking_command_does_not_shift_later_replies() {
     );
 }
 
+/// D7: the original applied its read timeout to each `read()`, so a server dribbling bytes
+/// slower than the deadline per reply but faster per byte never timed out. Also D3: the
+/// connection with the half-read reply is not reused.
 #[tokio::test]
-async fn a_dribbled_reply_past_the_deadline_times_out_as_a_whole_and_leaves_no_residue() {
+async fn d7_a_dribbled_reply_times_out_as_a_whole_not_per_read_and_leaves_no_residue() {
     let server = RedisServer::start();
     let proxy = support::Proxy::start(server.addr()).await;
     let client = pool_of_one(&proxy.url(), 500);

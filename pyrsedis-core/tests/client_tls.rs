@@ -60,8 +60,11 @@ fn tls_server() -> TlsServer {
     }
 }
 
+/// D11: the original accepted `rediss://` without speaking TLS, so it failed only at the first
+/// command. Here connections are opened at the first call (as for every URL: `Client::open`
+/// connects lazily) and speak TLS.
 #[tokio::test]
-async fn rediss_urls_connect_with_a_trusted_ca_in_both_protocols() {
+async fn d11_rediss_urls_connect_over_tls_with_a_trusted_ca_in_both_protocols() {
     let s = tls_server();
     for (host, protocol) in [("127.0.0.1", 2), ("localhost", 3)] {
         let url = format!(

@@ -16,8 +16,10 @@ fn pool_of_one(url: &str) -> Client {
     Client::new(Config::from_url(url).unwrap().pool_size(1)).unwrap()
 }
 
+/// D9: the original returned a connection to the pool after a raw `SELECT`, so the next
+/// caller silently ran in another database.
 #[tokio::test]
-async fn a_raw_select_does_not_leak_into_the_next_call() {
+async fn d9_a_raw_select_does_not_leak_into_the_next_call() {
     let server = RedisServer::start();
     let client = pool_of_one(&server.url());
     client.set("where", "db0").await.unwrap();
@@ -33,8 +35,9 @@ async fn a_raw_select_does_not_leak_into_the_next_call() {
     );
 }
 
+/// D9: a raw `MULTI` left on a pooled connection would queue the next caller's commands.
 #[tokio::test]
-async fn an_abandoned_multi_does_not_queue_the_next_callers_commands() {
+async fn d9_an_abandoned_multi_does_not_queue_the_next_callers_commands() {
     let server = RedisServer::start();
     let client = pool_of_one(&server.url());
     client.send(&cmd("MULTI")).await.unwrap();
@@ -49,6 +52,36 @@ async fn an_abandoned_multi_does_not_queue_the_next_callers_commands() {
         conn.send(&cmd("EXEC")).await.unwrap(),
         Value::Array(vec![Value::Int(1)])
     );
+    assert!(conn.is_reusable());
+}
+
+/// D9: a raw `WATCH` left on a pooled connection would make the next caller's transaction
+/// abort because of a key that caller never watched.
+#[tokio::test]
+async fn d9_a_raw_watch_does_not_leak_into_the_next_callers_transaction() {
+    let server = RedisServer::start();
+    let client = pool_of_one(&server.url());
+    let other = Client::open(&server.url()).unwrap();
+    client.set("balance", 10).await.unwrap();
+    client.send(&cmd("WATCH").arg("balance")).await.unwrap();
+    assert_eq!(
+        client.pool().idle_count(),
+        0,
+        "the watching connection was closed"
+    );
+    other.set("balance", 11).await.unwrap();
+    // On the watching connection this EXEC would abort (a nil reply, `Ok(None)`).
+    let mut pipe = Pipeline::new();
+    pipe.incr("balance", 1);
+    assert_eq!(
+        client.transaction(&pipe).await.unwrap(),
+        Some(vec![Ok(Value::Int(12))])
+    );
+    // A WATCH undone on the same borrowed connection keeps it poolable.
+    let mut conn = client.connection().await.unwrap();
+    conn.send(&cmd("WATCH").arg("balance")).await.unwrap();
+    assert!(!conn.is_reusable());
+    conn.send(&cmd("UNWATCH")).await.unwrap();
     assert!(conn.is_reusable());
 }
 

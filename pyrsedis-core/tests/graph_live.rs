@@ -842,8 +842,9 @@ async fn explain_and_profile_return_plan_lines() {
 /// 10^10 rows: hours of work without a timeout.
 const ENDLESS: &str = "UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b RETURN count(*)";
 
+/// D4 (the original sent `"timeout N"` as one argument, which FalkorDB ignores).
 #[tokio::test]
-async fn the_timeout_goes_as_two_arguments_and_the_server_enforces_it() {
+async fn d4_the_timeout_goes_as_two_arguments_and_the_server_enforces_it() {
     let server = FalkorDbServer::start();
     for protocol in PROTOCOLS {
         let g = graph(&server, protocol, &format!("slow-{}", tag(protocol)));

@@ -198,8 +198,11 @@ impl Client {
 mod tests {
     use super::*;
 
+    /// D4: the original sent the query timeout as one argument, `"timeout N"`, which FalkorDB
+    /// ignores. The live check that the server enforces the two-argument form:
+    /// `tests/graph_live.rs`, `d4_the_timeout_goes_as_two_arguments_and_the_server_enforces_it`.
     #[test]
-    fn the_timeout_goes_as_two_arguments() {
+    fn d4_the_timeout_goes_as_two_arguments() {
         let c = query_cmd(
             "GRAPH.QUERY",
             "g",

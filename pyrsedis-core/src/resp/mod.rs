@@ -174,7 +174,9 @@ pub struct Limits {
     pub max_bulk_len: usize,
     /// Most digits in a big number. Default is 10 000.
     pub max_bignum_len: usize,
-    /// Most bytes buffered for one unfinished token; a bulk string must fit. Default is 64 MiB.
+    /// Most bytes of one token (a line, or a bulk string with its header and CRLF), so most
+    /// bytes buffered for an unfinished one; the same whether it arrives in one read or in many.
+    /// Default is 64 MiB.
     pub max_buffer: usize,
 }
 

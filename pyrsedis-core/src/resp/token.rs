@@ -71,6 +71,7 @@ pub(crate) fn parse(input: &[u8], limits: &Limits, scan_from: usize) -> Result<S
     if let (Some(b'$'), 0) = (input.first(), scan_from)
         && let Some((len, after)) = digits_line(input)
         && len <= limits.max_bulk_len.min(limits.max_buffer)
+        && after.saturating_add(len).saturating_add(2) <= limits.max_buffer
         && input.get(after + len..after + len + 2) == Some(b"\r\n")
     {
         return Ok(Step::Ready(
@@ -114,12 +115,17 @@ pub(crate) fn parse_general(
         Some(end) => end,
         None => {
             let scanned = input.len().saturating_sub(1).max(1);
-            let cap = match tag {
-                b'(' => limits.max_bignum_len,
-                b'+' | b'-' | b',' => limits.max_bulk_len,
-                _ => MAX_NUMBER_LINE,
+            // Room beyond the line's limit for the type byte and a trailing CR, and for a big
+            // number's minus sign (the limit counts digits).
+            let (cap, room) = match tag {
+                b'(' => (
+                    limits.max_bignum_len,
+                    2 + usize::from(input.get(1) == Some(&b'-')),
+                ),
+                b'+' | b'-' | b',' => (limits.max_bulk_len, 2),
+                _ => (MAX_NUMBER_LINE, 2),
             };
-            if input.len() > cap.saturating_add(2) {
+            if input.len() > cap.saturating_add(room) {
                 return Err(line_too_long(tag, cap, input.len() - 1));
             }
             if !is_known_tag(tag) {
@@ -133,6 +139,10 @@ pub(crate) fn parse_general(
     };
     let line = &input[1..line_end];
     let after = line_end + 2;
+    if after > limits.max_buffer {
+        // A whole token must fit the buffer, whether it arrived in one read or in many.
+        return Err(token_too_long(after, limits));
+    }
     let token = match tag {
         b'+' | b'-' => {
             if line.len() > limits.max_bulk_len {
@@ -186,14 +196,14 @@ pub(crate) fn parse_general(
             Token::Null
         }
         b'(' => {
-            if line.len() > limits.max_bignum_len {
+            let digits = line.strip_prefix(b"-").unwrap_or(line);
+            if digits.len() > limits.max_bignum_len {
                 return Err(DecodeError::LimitExceeded {
                     what: "big number digits",
-                    value: line.len() as u64,
+                    value: digits.len() as u64,
                     limit: limits.max_bignum_len as u64,
                 });
             }
-            let digits = line.strip_prefix(b"-").unwrap_or(line);
             if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
                 return Err(DecodeError::Protocol {
                     what: "a big number that is not an optional minus and decimal digits",
@@ -216,7 +226,10 @@ pub(crate) fn parse_general(
                     limit: limit as u64,
                 });
             }
-            let total = after + len + 2;
+            let total = after.saturating_add(len).saturating_add(2);
+            if total > limits.max_buffer {
+                return Err(token_too_long(total, limits));
+            }
             if input.len() < total {
                 return Ok(Step::Incomplete {
                     scanned: 0,
@@ -325,6 +338,16 @@ fn line_too_long(tag: u8, limit: usize, seen: usize) -> DecodeError {
         what,
         value: seen as u64,
         limit: limit as u64,
+    }
+}
+
+/// The error for a whole token of `len` bytes that cannot fit [`Limits::max_buffer`]; the same
+/// limit the decoder applies to the bytes buffered for an unfinished token.
+fn token_too_long(len: usize, limits: &Limits) -> DecodeError {
+    DecodeError::LimitExceeded {
+        what: "buffered bytes of one token",
+        value: len as u64,
+        limit: limits.max_buffer as u64,
     }
 }
 
