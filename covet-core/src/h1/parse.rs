@@ -425,9 +425,16 @@ fn build(buf: &[u8], len: usize, req: &httparse::Request<'_, '_>, limits: &Limit
                 }
             }
             10 if name.eq_ignore_ascii_case(b"connection") => {
-                for token in list_items(h.value) {
-                    close |= token.eq_ignore_ascii_case(b"close");
-                    keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
+                // One token is the common case; a list takes the general path.
+                if h.value.eq_ignore_ascii_case(b"keep-alive") {
+                    keep_alive_token = true;
+                } else if h.value.eq_ignore_ascii_case(b"close") {
+                    close = true;
+                } else {
+                    for token in list_items(h.value) {
+                        close |= token.eq_ignore_ascii_case(b"close");
+                        keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
+                    }
                 }
             }
             14 if name.eq_ignore_ascii_case(b"content-length") => {
@@ -585,12 +592,22 @@ fn check_host(value: &[u8]) -> Result<()> {
             _ => return Err(bad()),
         }
     } else {
-        match memchr::memrchr(b':', value) {
+        // One pass: every byte a host byte or a colon, remembering the last colon (the port
+        // separator); the part before it is checked again only when there is one.
+        let mut colon = None;
+        for (i, &b) in value.iter().enumerate() {
+            if b == b':' {
+                colon = Some(i);
+            } else if !HOST_CHARS[usize::from(b)] {
+                return Err(bad());
+            }
+        }
+        match colon {
             Some(i) => (&value[..i], Some(&value[i + 1..])),
             None => (value, None),
         }
     };
-    let host_ok = host.iter().all(|&b| HOST_CHARS[usize::from(b)]);
+    let host_ok = port.is_none() || host.iter().all(|&b| HOST_CHARS[usize::from(b)]);
     let port_ok = port.is_none_or(|p| p.len() <= 5 && p.iter().all(u8::is_ascii_digit));
     if host_ok && port_ok {
         Ok(())

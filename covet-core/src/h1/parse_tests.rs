@@ -53,6 +53,11 @@ accepts! {
     http10_without_host_closes: b"GET / HTTP/1.0\r\n\r\n" => ("/", Framing::Empty, false);
     http10_keep_alive: b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" => ("/", Framing::Empty, true);
     connection_close: b"GET / HTTP/1.1\r\nHost: a\r\nConnection: foo, close\r\n\r\n" => ("/", Framing::Empty, false);
+    connection_close_alone_any_case: b"GET / HTTP/1.1\r\nHost: a\r\nConnection: CLOSE\r\n\r\n" => ("/", Framing::Empty, false);
+    connection_keep_alive_then_close: b"GET / HTTP/1.0\r\nConnection: Keep-Alive, close\r\n\r\n" => ("/", Framing::Empty, false);
+    http10_keep_alive_any_case: b"GET / HTTP/1.0\r\nConnection: KEEP-alive\r\n\r\n" => ("/", Framing::Empty, true);
+    http10_keep_alive_in_a_list: b"GET / HTTP/1.0\r\nConnection: te , keep-alive\r\n\r\n" => ("/", Framing::Empty, true);
+    host_empty_with_port: b"GET / HTTP/1.1\r\nHost: :80\r\n\r\n" => ("/", Framing::Empty, true);
     leading_empty_lines: b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n" => ("/", Framing::Empty, true);
     absolute_form: b"GET http://a/x/y?z HTTP/1.1\r\nHost: a\r\n\r\n" => ("/x/y", Framing::Empty, true);
     absolute_form_without_path: b"GET http://a:80 HTTP/1.1\r\nHost: a\r\n\r\n" => ("/", Framing::Empty, true);
@@ -74,6 +79,9 @@ rejects! {
     host_with_userinfo: b"GET / HTTP/1.1\r\nHost: u@a\r\n\r\n" => 400;
     host_with_space: b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n" => 400;
     host_with_bad_port: b"GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n" => 400;
+    host_with_two_colons: b"GET / HTTP/1.1\r\nHost: a:b:80\r\n\r\n" => 400;
+    host_with_long_port: b"GET / HTTP/1.1\r\nHost: a:123456\r\n\r\n" => 400;
+    host_with_bad_byte_after_port: b"GET / HTTP/1.1\r\nHost: a:80/\r\n\r\n" => 400;
     // Header syntax (RFC 9112 §5, RFC 9110 §5.5, HTTP Garden 2, 8, 13, 14, 18, 28, 30, 34, 35).
     space_before_colon: b"GET / HTTP/1.1\r\nHost : a\r\n\r\n" => 400;
     te_space_before_colon: b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n" => 400;
