@@ -7,55 +7,16 @@
     reason = "a test helper that fails panics, with its location"
 )]
 
+#[path = "support/falkordb_fixtures.rs"]
+mod falkordb_fixtures;
 mod support;
 
-use std::io::Read;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
-use bytes::BytesMut;
 use pyrsedis_core::graph::compact::{self, Decoded, NameTable, Schema};
 use pyrsedis_core::graph::{Edge, GraphValue, Node, QueryResult};
-use pyrsedis_core::resp::{Decoder, ValueSink};
 use pyrsedis_core::{ErrorKind, Value};
 use serde_json::Value as Json;
 
-fn dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/falkordb"
-    ))
-}
-
-fn bytes_of(file: &str) -> Vec<u8> {
-    let path = dir().join(file);
-    if file.ends_with(".gz") {
-        let mut child = Command::new("gzip")
-            .arg("-dc")
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("gzip is needed to read the .gz fixtures");
-        let mut out = Vec::new();
-        child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
-        assert!(child.wait().unwrap().success());
-        out
-    } else {
-        std::fs::read(path).unwrap()
-    }
-}
-
-/// Decodes one whole fixture as a RESP reply; it must be exactly one frame.
-fn reply(file: &str) -> Value {
-    let bytes = bytes_of(file);
-    let mut buf = BytesMut::from(&bytes[..]);
-    let value = Decoder::new()
-        .decode(&mut buf, &mut ValueSink::new())
-        .unwrap()
-        .unwrap();
-    assert!(buf.is_empty(), "{file}: trailing bytes");
-    value
-}
+use falkordb_fixtures::{bytes_of, dir, reply};
 
 fn result(file: &str, schema: &Schema) -> QueryResult {
     match compact::decode(&reply(file), schema).unwrap() {

@@ -10,17 +10,15 @@
     reason = "a test helper that fails panics, with its location"
 )]
 
-use std::io::Read;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+#[path = "support/falkordb_fixtures.rs"]
+mod falkordb_fixtures;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
 use pyrsedis_core::config::Protocol;
 use pyrsedis_core::graph::compact::{self, Decoded, NameTable, Schema};
 use pyrsedis_core::graph::{Edge, Graph, GraphValue, Node, Param, Path, QueryResult, query_cmd};
-use pyrsedis_core::resp::{Decoder, ValueSink};
 use pyrsedis_core::{Client, Config, ErrorKind, Value, cmd};
 use serde_json::Value as Json;
 use test_support::FalkorDbServer;
@@ -948,38 +946,8 @@ async fn statistics_count_what_a_query_changed() {
 
 // ------------------------------------------------------------------ replay of the fixtures
 
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/falkordb"
-    ))
-}
-
-fn fixture_reply(file: &str) -> Value {
-    let path = fixtures_dir().join(file);
-    let bytes = if file.ends_with(".gz") {
-        let mut child = Command::new("gzip")
-            .arg("-dc")
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("gzip is needed to read the .gz fixtures");
-        let mut out = Vec::new();
-        child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
-        assert!(child.wait().unwrap().success());
-        out
-    } else {
-        std::fs::read(path).unwrap()
-    };
-    let mut buf = BytesMut::from(&bytes[..]);
-    Decoder::new()
-        .decode(&mut buf, &mut ValueSink::new())
-        .unwrap()
-        .unwrap()
-}
-
 fn fixture_result(file: &str, schema: &Schema) -> pyrsedis_core::Result<QueryResult> {
-    compact::decode(&fixture_reply(file), schema).map(|d| match d {
+    compact::decode(&falkordb_fixtures::reply(file), schema).map(|d| match d {
         Decoded::Result(r) => r,
         other => panic!("{file}: {other:?}"),
     })
@@ -1046,8 +1014,10 @@ async fn replay_fixtures(protocol: Protocol) {
         .unwrap();
     assert_eq!(made.stat("Nodes created"), Some(10_000.0));
 
-    let index: Json =
-        serde_json::from_slice(&std::fs::read(fixtures_dir().join("index.json")).unwrap()).unwrap();
+    let index: Json = serde_json::from_slice(
+        &std::fs::read(falkordb_fixtures::dir().join("index.json")).unwrap(),
+    )
+    .unwrap();
     let mut graphs: Vec<Graph> = Vec::new();
     let mut replayed = 0;
     for f in index["fixtures"].as_array().unwrap() {
@@ -1067,7 +1037,7 @@ async fn replay_fixtures(protocol: Protocol) {
         if command[0] == "GRAPH.LIST" {
             let mut live = c.graph_list().await.unwrap();
             let mut captured: Vec<String> =
-                pyrsedis_core::FromValue::from_value(fixture_reply(file)).unwrap();
+                pyrsedis_core::FromValue::from_value(falkordb_fixtures::reply(file)).unwrap();
             live.sort();
             captured.sort();
             assert_eq!(live, captured, "{file}");
@@ -1116,7 +1086,7 @@ async fn replay_fixtures(protocol: Protocol) {
             }
             "GRAPH.EXPLAIN" => {
                 let captured: Vec<String> =
-                    pyrsedis_core::FromValue::from_value(fixture_reply(file)).unwrap();
+                    pyrsedis_core::FromValue::from_value(falkordb_fixtures::reply(file)).unwrap();
                 assert_eq!(g.explain(command[2]).await.unwrap(), captured, "{file}");
             }
             "GRAPH.PROFILE" => {
@@ -1127,7 +1097,7 @@ async fn replay_fixtures(protocol: Protocol) {
                         .collect()
                 };
                 let captured: Vec<String> =
-                    pyrsedis_core::FromValue::from_value(fixture_reply(file)).unwrap();
+                    pyrsedis_core::FromValue::from_value(falkordb_fixtures::reply(file)).unwrap();
                 assert_eq!(
                     strip(g.profile(command[2]).await.unwrap()),
                     strip(captured),
@@ -1136,7 +1106,7 @@ async fn replay_fixtures(protocol: Protocol) {
             }
             "GRAPH.DELETE" => {
                 assert_eq!(
-                    fixture_reply(file),
+                    falkordb_fixtures::reply(file),
                     Value::Simple(bytes::Bytes::from_static(b"OK")),
                     "{file}"
                 );
