@@ -82,9 +82,17 @@ pub struct Timeouts {
     /// Longest wait for the next request on an idle keep-alive connection before closing it.
     /// Default is 5 s.
     pub keep_alive_idle: Duration,
-    /// Longest a single write of responses may block before the connection is dropped.
-    /// Default is 10 s.
+    /// Longest a single write of responses, or of WebSocket frames, may block before the
+    /// connection is dropped. Default is 10 s.
     pub write: Duration,
+    /// How long a WebSocket peer may stay silent before the server sends it a ping (again
+    /// after each further interval of silence); any frame from the peer, a pong included,
+    /// counts as activity. `None` sends no pings. Default is 30 s.
+    pub ws_ping_interval: Option<Duration>,
+    /// How long a WebSocket peer may stay silent (no frame, no pong) before the server closes
+    /// the session with code 1001 (going away), dropping the connection if the peer does not
+    /// answer the close within 2 s. `None` keeps silent sessions open. Default is 60 s.
+    pub ws_idle: Option<Duration>,
 }
 
 impl Default for Timeouts {
@@ -94,6 +102,8 @@ impl Default for Timeouts {
             body_read_idle: Duration::from_secs(10),
             keep_alive_idle: Duration::from_secs(5),
             write: Duration::from_secs(10),
+            ws_ping_interval: Some(Duration::from_secs(30)),
+            ws_idle: Some(Duration::from_secs(60)),
         }
     }
 }

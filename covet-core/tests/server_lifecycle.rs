@@ -21,6 +21,7 @@ fn short_timeouts() -> Timeouts {
         body_read_idle: SHORT,
         keep_alive_idle: SHORT,
         write: SHORT,
+        ..Timeouts::default()
     }
 }
 

@@ -1,5 +1,6 @@
 //! WebSocket over real sockets with a hand-rolled client: handshake, echo, fragmentation,
-//! ping/pong, UTF-8 checks, masking, and the close handshake.
+//! ping/pong, UTF-8 checks, masking, the close handshake, keep-alive pings and the idle
+//! timeout, the write timeout, and close 1001 on a graceful shutdown.
 
 // Test helpers may unwrap: a panic is a failing test with a location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,10 +9,16 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
-use covet_core::{Backend, Router, Server, ws};
+use covet_core::{Backend, Router, Server, ServerBuilder, Timeouts, ws};
 
 fn echo_server(backend: Backend) -> Server {
+    echo_server_with(backend, |b| b)
+}
+
+fn echo_server_with(backend: Backend, f: impl FnOnce(ServerBuilder) -> ServerBuilder) -> Server {
     let router = Router::new();
     router
         .get(
@@ -33,12 +40,21 @@ fn echo_server(backend: Backend) -> Server {
             }),
         )
         .unwrap();
-    Server::builder(router)
+    f(Server::builder(router)
         .bind("127.0.0.1:0".parse().unwrap())
         .workers(1)
-        .backend(backend)
-        .start()
-        .unwrap()
+        .backend(backend))
+    .start()
+    .unwrap()
+}
+
+/// Default timeouts with the WebSocket keep-alive set to `ping` and `idle`.
+fn keep_alive(ping: Duration, idle: Duration) -> Timeouts {
+    Timeouts {
+        ws_ping_interval: Some(ping),
+        ws_idle: Some(idle),
+        ..Timeouts::default()
+    }
 }
 
 const HANDSHAKE: &[u8] = b"GET /echo HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -195,6 +211,164 @@ fn bad_handshakes_are_refused(backend: Backend) {
     assert_eq!(resps[0].header("sec-websocket-version"), Some("13"));
 }
 
+fn a_silent_peer_is_pinged_then_closed_with_1001(backend: Backend) {
+    let timeouts = keep_alive(Duration::from_millis(300), Duration::from_millis(800));
+    let server = echo_server_with(backend, |b| b.timeouts(timeouts));
+    // Taken before the session starts, so the server's clocks run no earlier.
+    let start = Instant::now();
+    let mut s = open(&server, "/echo");
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // Pings (empty, one per interval of silence) until the idle timeout closes with 1001.
+    let mut pings = 0;
+    let close = loop {
+        match read_frame(&mut s) {
+            (0x89, payload) => {
+                assert!(payload.is_empty(), "{payload:?}");
+                if pings == 0 {
+                    assert!(start.elapsed() >= Duration::from_millis(300));
+                }
+                pings += 1;
+            }
+            other => break other,
+        }
+    };
+    assert!(pings >= 1, "no ping before the idle close");
+    assert_eq!(close, (0x88, 1001u16.to_be_bytes().to_vec()));
+    let closed_at = start.elapsed();
+    assert!(closed_at >= Duration::from_millis(800), "{closed_at:?}");
+    // The close goes unanswered too: the server drops the connection (after 2 s).
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    let dropped_at = start.elapsed();
+    assert!(
+        dropped_at >= closed_at + Duration::from_millis(1500),
+        "{closed_at:?} {dropped_at:?}"
+    );
+}
+
+fn a_peer_that_answers_pings_stays_open_past_the_idle_timeout(backend: Backend) {
+    let timeouts = keep_alive(Duration::from_millis(100), Duration::from_millis(400));
+    let server = echo_server_with(backend, |b| b.timeouts(timeouts));
+    let mut s = open(&server, "/echo");
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let start = Instant::now();
+    let mut pongs = 0;
+    while start.elapsed() < Duration::from_millis(1200) {
+        let (b0, payload) = read_frame(&mut s);
+        assert_eq!((b0, payload.len()), (0x89, 0), "only pings while silent");
+        s.write_all(&frame(0x8A, &payload)).unwrap();
+        pongs += 1;
+    }
+    assert!(pongs >= 3, "{pongs} pongs in 1.2 s");
+    // Three idle timeouts later, the session still echoes.
+    s.write_all(&frame(0x81, b"still here")).unwrap();
+    let echoed = loop {
+        match read_frame(&mut s) {
+            (0x89, payload) => s.write_all(&frame(0x8A, &payload)).unwrap(),
+            other => break other,
+        }
+    };
+    assert_eq!(echoed, (0x81, b"still here".to_vec()));
+    s.write_all(&frame(0x88, &1000u16.to_be_bytes())).unwrap();
+    let (b0, payload) = read_frame(&mut s);
+    assert_eq!((b0, payload), (0x88, 1000u16.to_be_bytes().to_vec()));
+}
+
+fn a_peer_that_never_reads_hits_the_write_timeout(backend: Backend) {
+    let timeouts = Timeouts {
+        write: Duration::from_millis(300),
+        ..Timeouts::default()
+    };
+    let server = echo_server_with(backend, |b| b.timeouts(timeouts));
+    let (ended_tx, ended) = mpsc::channel();
+    server
+        .router()
+        .get(
+            "/flood",
+            ws::upgrade(move |socket| {
+                // Signals when the session function ends, returned or dropped.
+                let guard = Signal(ended_tx.clone());
+                async move {
+                    let _guard = guard;
+                    let chunk = bytes::Bytes::from(vec![7u8; 256 * 1024]);
+                    // Sends until the session is gone.
+                    loop {
+                        let msg = ws::Message::Binary(chunk.clone());
+                        if socket.send(msg).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }),
+        )
+        .unwrap();
+    let start = Instant::now();
+    let s = open(&server, "/flood");
+    // The client keeps the connection open and reads nothing.
+    ended.recv_timeout(Duration::from_secs(10)).unwrap();
+    while server.connections() > 0 && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(server.connections(), 0, "still open after {elapsed:?}");
+    assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
+    drop(s);
+}
+
+/// Sends `()` when dropped.
+struct Signal(mpsc::Sender<()>);
+
+impl Drop for Signal {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+fn graceful_shutdown_closes_sessions_with_1001(backend: Backend) {
+    let server = echo_server(backend);
+    let (observed_tx, observed) = mpsc::channel();
+    server
+        .router()
+        .get(
+            "/observe",
+            ws::upgrade(move |mut socket| {
+                let observed = observed_tx.clone();
+                async move {
+                    while let Some(msg) = socket.recv().await {
+                        let _ = socket.send(msg).await;
+                    }
+                    // The handler sees the close like any other: `recv` ends.
+                    let _ = observed.send(());
+                }
+            }),
+        )
+        .unwrap();
+    let mut s = open(&server, "/observe");
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(&frame(0x81, b"before")).unwrap();
+    assert_eq!(read_frame(&mut s), (0x81, b"before".to_vec()));
+    let grace = Duration::from_secs(10);
+    let stopper = std::thread::spawn(move || {
+        let start = Instant::now();
+        let clean = server.shutdown(grace);
+        (clean, start.elapsed())
+    });
+    assert_eq!(read_frame(&mut s), (0x88, 1001u16.to_be_bytes().to_vec()));
+    observed.recv_timeout(Duration::from_secs(5)).unwrap();
+    // The client completes the close handshake; the server then ends the stream.
+    s.write_all(&frame(0x88, &1001u16.to_be_bytes())).unwrap();
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    let (clean, took) = stopper.join().unwrap();
+    assert!(clean, "shutdown was not clean");
+    assert!(
+        took < Duration::from_secs(3),
+        "shutdown took {took:?} of {grace:?}"
+    );
+}
+
 support::on_each_backend!(
     echoes_text_and_binary_of_every_length_form,
     assembles_fragments_with_interleaved_ping,
@@ -202,4 +376,8 @@ support::on_each_backend!(
     protocol_errors_close_with_1002,
     handler_that_returns_closes_with_1000,
     bad_handshakes_are_refused,
+    a_silent_peer_is_pinged_then_closed_with_1001,
+    a_peer_that_answers_pings_stays_open_past_the_idle_timeout,
+    a_peer_that_never_reads_hits_the_write_timeout,
+    graceful_shutdown_closes_sessions_with_1001,
 );

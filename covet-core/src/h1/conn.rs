@@ -155,7 +155,8 @@ impl<S: Transport> Conn<'_, S> {
                 Next::Closed => return Ok(()),
                 Next::Upgrade(session) => {
                     self.flush().await?;
-                    crate::ws::session::run(&mut self.io, &mut self.rbuf, session).await;
+                    crate::ws::session::run(&mut self.io, &mut self.rbuf, session, self.shared)
+                        .await;
                     return Ok(());
                 }
             }

@@ -309,7 +309,8 @@ impl Server {
     }
 
     /// Stops accepting, lets in-flight requests finish (their responses carry
-    /// `Connection: close`), closes idle connections, and waits at most `grace` before
+    /// `Connection: close`), closes idle connections, sends WebSocket sessions close code
+    /// 1001 (going away) for their peers to answer, and waits at most `grace` before
     /// dropping whatever is left. Returns whether everything finished within the grace period.
     pub fn shutdown(mut self, grace: Duration) -> bool {
         self.stop(grace)

@@ -12,6 +12,8 @@ pub(crate) const PING: u8 = 0x9;
 pub(crate) const PONG: u8 = 0xA;
 
 /// Close codes this implementation sends.
+pub(crate) const NORMAL: u16 = 1000;
+pub(crate) const GOING_AWAY: u16 = 1001;
 pub(crate) const PROTOCOL_ERROR: u16 = 1002;
 pub(crate) const INVALID_DATA: u16 = 1007;
 pub(crate) const TOO_BIG: u16 = 1009;

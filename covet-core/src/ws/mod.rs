@@ -7,6 +7,14 @@
 //! bounds messages at 64 MiB (close code 1009) and runs the close handshake. No extension
 //! (permessage-deflate) is negotiated.
 //!
+//! Timeouts come from the server's [`Timeouts`](crate::Timeouts): a silent peer is pinged
+//! after [`ws_ping_interval`](crate::Timeouts::ws_ping_interval) and closed with code 1001
+//! (going away) after [`ws_idle`](crate::Timeouts::ws_idle) without a frame or pong; a frame
+//! write that takes longer than [`write`](crate::Timeouts::write) drops the connection. When
+//! the server shuts down gracefully, every session is sent close code 1001 and has the rest
+//! of the grace period to answer it. However a session ends, [`WebSocket::recv`] returns
+//! `None` and [`WebSocket::send`] fails from then on.
+//!
 //! ```
 //! use covet_core::{ws, Router};
 //!

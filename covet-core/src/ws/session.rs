@@ -1,19 +1,22 @@
 //! A WebSocket session on an upgraded connection: frames in and out, control frames answered,
-//! fragmented messages assembled and UTF-8 checked, the close handshake.
+//! fragmented messages assembled and UTF-8 checked, the close handshake; keep-alive pings, the
+//! idle and write timeouts, and close 1001 when the server shuts down.
 
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
+use tokio::time::{Instant, timeout};
 
 use super::frame::{self, Frame};
 use super::{Message, Session, WebSocket};
+use crate::server::Shared;
 use crate::transport::Transport;
 
 /// Largest message (and frame) accepted; larger gets close code 1009.
 pub(crate) const MAX_MESSAGE: usize = 64 * 1024 * 1024;
 
-/// How long to wait for the peer's close frame after sending ours.
+/// How long to wait for the peer's close frame after sending ours (outside a shutdown).
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// A message being assembled from fragments.
@@ -30,19 +33,33 @@ enum End {
     Fail(u16),
     /// The peer sent a close frame with this payload; echo its code and close.
     PeerClosed(Option<u16>),
-    /// The handler finished: send close 1000 and wait for the peer's.
-    HandlerDone,
-    /// The socket is gone.
+    /// Send close with this code (1000 when the handler finished, 1001 when idle or shutting
+    /// down) and wait until the instant for the peer's close frame.
+    Close(u16, Instant),
+    /// The peer's side of the stream ended (end of stream or a read error).
     Gone,
+    /// A write failed or timed out: drop the connection without another byte.
+    Abort,
 }
 
-/// Runs `session` over `io`, starting with the bytes already read (`rbuf`).
-pub(crate) async fn run<S: Transport>(io: &mut S, rbuf: &mut BytesMut, session: Session) {
+/// Runs `session` over `io`, starting with the bytes already read (`rbuf`), under the server's
+/// WebSocket timeouts and shutdown.
+pub(crate) async fn run<S: Transport>(
+    io: &mut S,
+    rbuf: &mut BytesMut,
+    session: Session,
+    shared: &Shared,
+) {
+    let timeouts = shared.timeouts;
+    let latch = &shared.shutdown.latch;
     let (to_handler, incoming) = mpsc::channel(16);
     let (outgoing, mut from_handler) = mpsc::channel(16);
     let handler = tokio::spawn(session(WebSocket { incoming, outgoing }));
     let mut wbuf = BytesMut::new();
     let mut partial: Option<Partial> = None;
+    // When the peer last sent anything, and when we last pinged it.
+    let mut heard = Instant::now();
+    let mut pinged: Option<Instant> = None;
     let end = 'session: loop {
         // Everything already buffered first.
         loop {
@@ -59,60 +76,110 @@ pub(crate) async fn run<S: Transport>(io: &mut S, rbuf: &mut BytesMut, session: 
                 Err(code) => break 'session End::Fail(code),
             }
         }
-        if !wbuf.is_empty() && io.send_all(&mut wbuf).await.is_err() {
-            break End::Gone;
+        if !wbuf.is_empty() && !write(io, &mut wbuf, timeouts.write).await {
+            break End::Abort;
         }
+        let ping_at = timeouts
+            .ws_ping_interval
+            .and_then(|every| pinged.map_or(heard, |p| p.max(heard)).checked_add(every));
+        let idle_at = timeouts.ws_idle.and_then(|idle| heard.checked_add(idle));
         rbuf.reserve(8192);
         tokio::select! {
             read = io.recv_into(rbuf) => match read {
                 Ok(0) | Err(_) => break End::Gone,
-                Ok(_) => {}
+                Ok(_) => heard = Instant::now(),
             },
             msg = from_handler.recv() => match msg {
                 Some(Message::Text(t)) => frame::encode(frame::TEXT, t.as_bytes(), &mut wbuf),
                 Some(Message::Binary(b)) => frame::encode(frame::BINARY, &b, &mut wbuf),
-                None => break End::HandlerDone,
+                None => break End::Close(frame::NORMAL, Instant::now() + CLOSE_WAIT),
+            },
+            () = sleep_until(earliest(ping_at, idle_at)) => {
+                let now = Instant::now();
+                if idle_at.is_some_and(|t| now >= t) {
+                    break End::Close(frame::GOING_AWAY, now + CLOSE_WAIT);
+                }
+                if ping_at.is_some_and(|t| now >= t) {
+                    frame::encode(frame::PING, &[], &mut wbuf);
+                    pinged = Some(now);
+                }
+            },
+            () = latch.wait() => {
+                // The rest of the grace period is the peer's to answer the close.
+                let deadline = Instant::from_std(shared.shutdown.deadline());
+                break End::Close(frame::GOING_AWAY, deadline);
             },
         }
     };
+    // The handler's `recv` ends now, like on any close.
     drop(to_handler);
-    match end {
+    let wait_until = match end {
         End::Fail(code) => {
             frame::encode_close(code, &mut wbuf);
-            let _ = io.send_all(&mut wbuf).await;
+            None
         }
         End::PeerClosed(code) => {
             match code {
                 Some(code) => frame::encode_close(code, &mut wbuf),
                 None => frame::encode(frame::CLOSE, &[], &mut wbuf),
             }
-            let _ = io.send_all(&mut wbuf).await;
+            None
         }
-        End::HandlerDone => {
-            frame::encode_close(1000, &mut wbuf);
-            if io.send_all(&mut wbuf).await.is_ok() {
-                // Wait for the peer's close frame (or anything ending the stream).
-                let _ = tokio::time::timeout(CLOSE_WAIT, async {
-                    loop {
-                        match frame::decode(rbuf, MAX_MESSAGE) {
-                            Ok(Some(f)) if f.opcode == frame::CLOSE => return,
-                            Ok(Some(_)) => continue,
-                            Err(_) => return,
-                            Ok(None) => {}
-                        }
-                        rbuf.reserve(8192);
-                        if !matches!(io.recv_into(rbuf).await, Ok(n) if n > 0) {
-                            return;
-                        }
-                    }
-                })
-                .await;
-            }
+        End::Close(code, until) => {
+            frame::encode_close(code, &mut wbuf);
+            Some(until)
         }
-        End::Gone => {}
+        End::Gone => None,
+        End::Abort => {
+            handler.abort();
+            return;
+        }
+    };
+    if !write(io, &mut wbuf, timeouts.write).await {
+        handler.abort();
+        return;
     }
-    let _ = io.shutdown_write().await;
+    if let Some(until) = wait_until {
+        // Wait for the peer's close frame (or anything ending the stream).
+        let _ = tokio::time::timeout_at(until, async {
+            loop {
+                match frame::decode(rbuf, MAX_MESSAGE) {
+                    Ok(Some(f)) if f.opcode == frame::CLOSE => return,
+                    Ok(Some(_)) => continue,
+                    Err(_) => return,
+                    Ok(None) => {}
+                }
+                rbuf.reserve(8192);
+                if !matches!(io.recv_into(rbuf).await, Ok(n) if n > 0) {
+                    return;
+                }
+            }
+        })
+        .await;
+    }
+    let _ = timeout(timeouts.write, io.shutdown_write()).await;
     handler.abort();
+}
+
+/// Writes all of `buf` within `limit`; `false` when the write failed or timed out.
+async fn write<S: Transport>(io: &mut S, buf: &mut BytesMut, limit: Duration) -> bool {
+    matches!(timeout(limit, io.send_all(buf)).await, Ok(Ok(())))
+}
+
+/// The earlier of two optional instants.
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Handles one frame: a finished message to deliver, nothing, or the end of the session.
