@@ -439,3 +439,264 @@ async fn reads_go_to_replicas_with_readonly_when_asked() {
     }
     assert_eq!(master_gets, 1);
 }
+
+/// `count` keys `prefix:N` whose slots each master serves: the first `count` found in each of
+/// the three ranges, in range order.
+fn keys_on_every_master(prefix: &str, count: usize) -> Vec<Vec<String>> {
+    let ranges = [(0, 5460), (5461, 10922), (10923, 16383)];
+    ranges
+        .iter()
+        .map(|&(start, end)| {
+            (0..)
+                .map(|i| format!("{prefix}:{i}"))
+                .filter(|k| (start..=end).contains(&hash_slot(k.as_bytes())))
+                .take(count)
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn keyless_commands_fan_out_to_every_master_and_aggregate() {
+    let c = cluster().await;
+    let client = ClusterClient::open(&seeds(&c)).unwrap();
+    let per_master = keys_on_every_master("fo", 4);
+    let all: Vec<String> = per_master.concat();
+    assert_eq!(all.len(), 12);
+    for k in &all {
+        client.set(k, format!("v-{k}")).await.unwrap();
+    }
+    for node in &c.clients {
+        assert_eq!(node.dbsize().await.unwrap(), 4, "each master holds 4 keys");
+    }
+    // DBSIZE: the sum over the masters; KEYS: every master's keys.
+    assert_eq!(client.dbsize().await.unwrap(), 12);
+    let mut keys: Vec<String> = client
+        .keys("*")
+        .await
+        .unwrap()
+        .iter()
+        .map(|k| String::from_utf8(k.to_vec()).unwrap())
+        .collect();
+    keys.sort();
+    let mut expected = all.clone();
+    expected.sort();
+    assert_eq!(keys, expected);
+    let random = client.randomkey().await.unwrap().unwrap();
+    assert!(
+        all.contains(&String::from_utf8(random.to_vec()).unwrap()),
+        "{random:?}"
+    );
+    // PING: every master answered the same.
+    assert_eq!(client.ping().await.unwrap(), "PONG");
+    assert_eq!(
+        client.send(&cmd("PING").arg("hello")).await.unwrap(),
+        Value::bulk("hello")
+    );
+    // WAIT: the least replicated master (no replicas here).
+    assert_eq!(
+        client.send(&cmd("WAIT").arg(0).arg(100)).await.unwrap(),
+        Value::Int(0)
+    );
+    // SCRIPT LOAD reaches every master, so EVALSHA works for keys on each of them.
+    let script = "return redis.call('GET', KEYS[1])";
+    let sha: String = client
+        .query(&cmd("SCRIPT").arg("LOAD").arg(script))
+        .await
+        .unwrap();
+    assert_eq!(sha.len(), 40);
+    for node in &c.clients {
+        assert_eq!(
+            node.send(&cmd("SCRIPT").arg("EXISTS").arg(&sha))
+                .await
+                .unwrap(),
+            Value::Array(vec![Value::Int(1)]),
+            "loaded on every master"
+        );
+    }
+    for keys in &per_master {
+        let k = &keys[0];
+        assert_eq!(
+            client
+                .send(&cmd("EVALSHA").arg(&sha).arg(1).arg(k))
+                .await
+                .unwrap(),
+            Value::bulk(format!("v-{k}"))
+        );
+    }
+    // SCRIPT EXISTS: true only where every master has the script.
+    let only_on_node_0: String = c.clients[0]
+        .query(&cmd("SCRIPT").arg("LOAD").arg("return 0"))
+        .await
+        .unwrap();
+    let exists = cmd("SCRIPT")
+        .arg("EXISTS")
+        .arg(&sha)
+        .arg(&only_on_node_0)
+        .arg("0000000000000000000000000000000000000000");
+    assert_eq!(
+        client.send(&exists).await.unwrap(),
+        Value::Array(vec![Value::Int(1), Value::Int(0), Value::Int(0)])
+    );
+    // SCRIPT KILL fails only when every master has nothing to kill.
+    let err = client.send(&cmd("SCRIPT").arg("KILL")).await.unwrap_err();
+    assert_eq!(err.server_error().unwrap().code(), "NOTBUSY");
+    // SCRIPT FLUSH empties every master's script cache.
+    assert_eq!(
+        client.send(&cmd("SCRIPT").arg("FLUSH")).await.unwrap(),
+        Value::Simple(Bytes::from_static(b"OK"))
+    );
+    for node in &c.clients {
+        assert_eq!(
+            node.send(&cmd("SCRIPT").arg("EXISTS").arg(&sha).arg(&only_on_node_0))
+                .await
+                .unwrap(),
+            Value::Array(vec![Value::Int(0), Value::Int(0)])
+        );
+    }
+    // In a pipeline, a fan-out command keeps its place: it sees the SET before it.
+    let mut pipe = Pipeline::new();
+    pipe.set(&per_master[2][0], "again")
+        .del(&all[..2])
+        .dbsize()
+        .set("fo:extra", "1")
+        .dbsize();
+    let results = client.pipeline(&pipe).await.unwrap();
+    assert_eq!(results[1], Ok(Value::Int(2)));
+    assert_eq!(results[2], Ok(Value::Int(10)));
+    assert_eq!(results[4], Ok(Value::Int(11)));
+    // FLUSHALL empties every master.
+    client.flushall().await.unwrap();
+    for node in &c.clients {
+        assert_eq!(node.dbsize().await.unwrap(), 0);
+    }
+    assert_eq!(client.dbsize().await.unwrap(), 0);
+    assert_eq!(client.randomkey().await.unwrap(), None);
+    assert_eq!(client.keys("*").await.unwrap(), Vec::<Bytes>::new());
+    // FLUSHDB too.
+    for k in &all {
+        client.set(k, "x").await.unwrap();
+    }
+    client.flushdb().await.unwrap();
+    for node in &c.clients {
+        assert_eq!(node.dbsize().await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn fan_out_errors_and_refusals() {
+    let mut c = cluster().await;
+    let client = ClusterClient::open(&seeds(&c)).unwrap();
+    // A server error from one master is the reply, even when the others succeeded.
+    let lib = "#!lua name=fanlib\nredis.register_function('fanf', function() return 7 end)";
+    c.clients[0]
+        .send(&cmd("FUNCTION").arg("LOAD").arg(lib))
+        .await
+        .unwrap();
+    let err = client
+        .send(&cmd("FUNCTION").arg("LOAD").arg(lib))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert!(err.to_string().contains("already exists"), "{err}");
+    for node in &c.clients {
+        assert_eq!(
+            node.send(&cmd("FCALL").arg("fanf").arg(0)).await.unwrap(),
+            Value::Int(7),
+            "the other masters loaded it"
+        );
+    }
+    assert_eq!(
+        client
+            .send(&cmd("FUNCTION").arg("DELETE").arg("fanlib"))
+            .await
+            .unwrap(),
+        Value::Simple(Bytes::from_static(b"OK"))
+    );
+    for node in &c.clients {
+        let list = node.send(&cmd("FUNCTION").arg("LIST")).await.unwrap();
+        assert_eq!(list, Value::Array(vec![]));
+    }
+    // SCAN is refused before anything is sent, alone or in a pipeline.
+    let err = client.send(&cmd("SCAN").arg(0)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.to_string().contains("SCAN"), "{err}");
+    let mut pipe = Pipeline::new();
+    pipe.set("fo:never", "x").add(cmd("SCAN").arg(0));
+    let err = client.pipeline(&pipe).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert_eq!(client.get("fo:never").await.unwrap(), None);
+    // A master that cannot be reached fails the whole call: no partial sum.
+    client.set("fo:a", "1").await.unwrap();
+    assert_eq!(client.dbsize().await.unwrap(), 1);
+    c.nodes[2].kill();
+    let err = client.dbsize().await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Io | ErrorKind::Timeout),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn script_load_reaches_replicas_so_evalsha_ro_works_there() {
+    let (c, _replicas, replica_clients) = cluster_with_replicas().await;
+    let client = ClusterClient::open(&format!("{}?read_from_replicas=true", seeds(&c))).unwrap();
+    let per_master = keys_on_every_master("sr", 1);
+    for keys in &per_master {
+        client
+            .set(&keys[0], format!("v-{}", keys[0]))
+            .await
+            .unwrap();
+    }
+    let sha: String = client
+        .query(
+            &cmd("SCRIPT")
+                .arg("LOAD")
+                .arg("return redis.call('GET', KEYS[1])"),
+        )
+        .await
+        .unwrap();
+    // Redis does not replicate the script cache: the client loaded it on every node.
+    for node in c.clients.iter().chain(&replica_clients) {
+        assert_eq!(
+            node.send(&cmd("SCRIPT").arg("EXISTS").arg(&sha))
+                .await
+                .unwrap(),
+            Value::Array(vec![Value::Int(1)])
+        );
+    }
+    // EVALSHA_RO runs on the replicas (which catch up asynchronously: poll).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for keys in &per_master {
+        let k = &keys[0];
+        loop {
+            let got = client
+                .send(&cmd("EVALSHA_RO").arg(&sha).arg(1).arg(k))
+                .await
+                .unwrap();
+            if got == Value::bulk(format!("v-{k}")) {
+                break;
+            }
+            assert_eq!(got, Value::Nil, "not replicated yet");
+            assert!(Instant::now() < deadline, "the replicas never served {k}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let mut replica_runs = 0;
+    for r in &replica_clients {
+        replica_runs += calls(r, "evalsha_ro").await;
+    }
+    assert!(replica_runs >= 3, "{replica_runs}");
+    // SCRIPT FLUSH empties every node's cache, replicas included.
+    client.send(&cmd("SCRIPT").arg("FLUSH")).await.unwrap();
+    for node in c.clients.iter().chain(&replica_clients) {
+        assert_eq!(
+            node.send(&cmd("SCRIPT").arg("EXISTS").arg(&sha))
+                .await
+                .unwrap(),
+            Value::Array(vec![Value::Int(0)])
+        );
+    }
+    // DBSIZE counts the masters only.
+    assert_eq!(client.dbsize().await.unwrap(), 3);
+}

@@ -1,7 +1,8 @@
 //! The cluster client: a slot map from `CLUSTER SLOTS`, one pool per node, commands routed by
 //! the slot of their keys, `MOVED` and `ASK` followed transparently, pipelines and the
 //! splittable multi-key commands split per node (sent concurrently) and reassembled in input
-//! order, and optional reads from replicas.
+//! order, keyless commands such as `DBSIZE` or `SCRIPT LOAD` sent to every master and their
+//! replies aggregated, and optional reads from replicas.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::keys::{self, Split};
+use super::keys::{self, Aggregate, FanOut, Split};
 use super::{Redirect, RedirectKind, hash_slot};
 use crate::client::Pipeline;
 use crate::cmd::{Cmd, cmd};
@@ -77,6 +78,18 @@ enum Plan {
     Route(Option<u16>),
     /// A splittable multi-key command whose keys span slots.
     Split(Split),
+    /// A keyless command sent to every master (and, with `true`, every replica), its replies
+    /// aggregated.
+    FanOut(Aggregate, bool),
+}
+
+/// Where one command of a pipeline, as sent, goes.
+#[derive(Debug)]
+enum Dest {
+    /// To the node serving this slot (any node for `None`).
+    Slot(Option<u16>),
+    /// To this node: one copy of a command sent to every node.
+    Node(Target),
 }
 
 /// The replies of a pipeline, one per command.
@@ -160,6 +173,17 @@ impl ClusterClient {
     fn plan(command: &Cmd) -> Result<Plan> {
         let args = command.args();
         let name = command.name();
+        match keys::fan_out(&name, &args) {
+            Some(FanOut::Masters(aggregate)) => return Ok(Plan::FanOut(aggregate, false)),
+            Some(FanOut::AllNodes(aggregate)) => return Ok(Plan::FanOut(aggregate, true)),
+            Some(FanOut::Refuse(why)) => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!("{why} (nothing was sent)"),
+                ));
+            }
+            None => {}
+        }
         let positions = keys::key_positions(&name, &args);
         let mut slots: Vec<u16> = positions
             .iter()
@@ -204,11 +228,118 @@ impl ClusterClient {
     /// and if one part fails (its error is returned) the others may still have run. Any other
     /// command whose keys span slots is refused with [`ErrorKind::CrossSlot`] before anything
     /// is sent.
+    ///
+    /// The keyless commands of the fan-out table (`PING`, `DBSIZE`, `KEYS`, `FLUSHALL`,
+    /// `FLUSHDB`, `RANDOMKEY`, `WAIT`, `SCRIPT LOAD|FLUSH|EXISTS|KILL`, `FUNCTION
+    /// LOAD|DELETE|FLUSH|RESTORE|KILL`) go to every master concurrently and their replies are
+    /// aggregated: `DBSIZE` summed, `KEYS` concatenated, `WAIT` the minimum, `SCRIPT EXISTS`
+    /// true where every master has the script, `RANDOMKEY` any key found, the others the one
+    /// reply every master gave (an error if they differ). `SCRIPT LOAD` and `SCRIPT FLUSH`
+    /// go to every replica too (Redis does not replicate the script cache). A server error
+    /// from any node is returned (other nodes may have run the command); a transport error
+    /// from any node fails the call. `SCAN` is refused with [`ErrorKind::Unsupported`]: its
+    /// cursor cannot cover several nodes.
     pub async fn send(&self, command: &Cmd) -> Result<Value> {
         match Self::plan(command)? {
             Plan::Route(slot) => self.send_routed(command, slot).await,
             Plan::Split(split) => self.send_split(command, split).await,
+            Plan::FanOut(aggregate, replicas) => {
+                self.send_fan_out(command, aggregate, replicas).await
+            }
         }
+    }
+
+    /// Sends a keyless command to every master (with `replicas`, every replica too), the
+    /// nodes concurrently, and aggregates the replies.
+    async fn send_fan_out(
+        &self,
+        command: &Cmd,
+        aggregate: Aggregate,
+        replicas: bool,
+    ) -> Result<Value> {
+        let parts = Parts::fan_out(command, aggregate, self.fan_out_targets(replicas).await?);
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, target) in parts.targets.iter().enumerate() {
+            let pool = self.pool(target)?;
+            let part = command.clone();
+            tasks.spawn(async move {
+                let reply = pool
+                    .get()
+                    .await?
+                    .send_into(&part, &mut ValueSink::new())
+                    .await?;
+                Ok::<_, Error>((i, reply))
+            });
+        }
+        let mut replies: Vec<Option<Value>> = vec![None; parts.targets.len()];
+        let mut failed = None;
+        while let Some(joined) = tasks.join_next().await {
+            let result = joined
+                .map_err(|e| Error::new(ErrorKind::Io, format!("a fan-out task failed: {e}")))
+                .and_then(|r| r);
+            match result {
+                Ok((i, reply)) => replies[i] = Some(reply),
+                Err(err) => {
+                    failed.get_or_insert(err);
+                }
+            }
+        }
+        if let Some(err) = failed {
+            // A master that cannot be reached may have failed over: reload the map on the
+            // next call.
+            if err.is_connection_dropped() {
+                self.inner
+                    .slots
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .ranges
+                    .clear();
+            }
+            return Err(err);
+        }
+        let replies = replies
+            .into_iter()
+            .map(|reply| match reply {
+                Some(Value::Error(err)) => Ok(Err(err)),
+                Some(v) => Ok(Ok(v)),
+                None => Err(Error::closed()),
+            })
+            .collect::<Result<Replies>>()?;
+        parts.combine(replies)
+    }
+
+    /// Every master, in slot order (with `replicas`, then every replica, through its
+    /// read-only pool), loading the slot map when needed.
+    async fn fan_out_targets(&self, replicas: bool) -> Result<Vec<Target>> {
+        if self.read_slots().ranges.is_empty() {
+            self.refresh().await?;
+        }
+        let slots = self.read_slots();
+        let mut out: Vec<Target> = Vec::new();
+        for range in &slots.ranges {
+            let master = Target::master(range.master.clone());
+            if !out.contains(&master) {
+                out.push(master);
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Server,
+                "the cluster serves no slots yet (CLUSTER SLOTS is empty)",
+            ));
+        }
+        if replicas {
+            for addr in slots.ranges.iter().flat_map(|r| &r.replicas) {
+                let replica = Target {
+                    addr: addr.clone(),
+                    replica: true,
+                };
+                if !out.contains(&replica) {
+                    out.push(replica);
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn send_routed(&self, command: &Cmd, slot: Option<u16>) -> Result<Value> {
@@ -299,27 +430,36 @@ impl ClusterClient {
     /// Sends a pipeline: commands are grouped by node, each group goes out in one write (the
     /// groups concurrently), and results come back in input order. A command that meets a
     /// redirection is sent again on its own, to the right node. Splittable multi-key commands
-    /// whose keys span slots run on their own, split as by [`ClusterClient::send`]; if any
-    /// other command's keys span slots, the whole pipeline is refused with
-    /// [`ErrorKind::CrossSlot`] before anything is sent.
+    /// whose keys span slots are split as by [`ClusterClient::send`], and the keyless commands
+    /// of the fan-out table go to every master (a copy in each master's group, in place) and
+    /// are aggregated; if any other command's keys span slots, or a command is refused (like
+    /// `SCAN`), the whole pipeline is refused before anything is sent.
     pub async fn pipeline(&self, pipeline: &Pipeline) -> Result<Replies> {
         let commands = pipeline.commands();
         let replica_reads = self.inner.replica_reads.load(Ordering::Relaxed);
         // Plan everything first: a refused command stops the pipeline before any write.
-        let mut splits: Vec<Option<Parts>> = Vec::with_capacity(commands.len());
-        let mut slots: Vec<Option<u16>> = Vec::with_capacity(commands.len());
+        let mut plans = Vec::with_capacity(commands.len());
         for c in commands {
-            match Self::plan(c)? {
+            plans.push(Self::plan(c)?);
+        }
+        let mut splits: Vec<Option<Parts>> = Vec::with_capacity(commands.len());
+        // Where each command as sent goes: by slot, or (a fan-out copy) to one node.
+        let mut dests: Vec<Dest> = Vec::with_capacity(commands.len());
+        for (c, plan) in commands.iter().zip(plans) {
+            let parts = match plan {
                 Plan::Route(slot) => {
                     splits.push(None);
-                    slots.push(slot);
+                    dests.push(Dest::Slot(slot));
+                    continue;
                 }
-                Plan::Split(split) => {
-                    let parts = Parts::new(c, split);
-                    slots.extend(parts.slots.iter().map(|&s| Some(s)));
-                    splits.push(Some(parts));
+                Plan::Split(split) => Parts::new(c, split),
+                Plan::FanOut(aggregate, replicas) => {
+                    Parts::fan_out(c, aggregate, self.fan_out_targets(replicas).await?)
                 }
-            }
+            };
+            dests.extend(parts.slots.iter().map(|&s| Dest::Slot(Some(s))));
+            dests.extend(parts.targets.iter().cloned().map(Dest::Node));
+            splits.push(Some(parts));
         }
         // The commands as sent: a split command's parts take its place, in order.
         let flat: Vec<&Cmd> = commands
@@ -331,9 +471,16 @@ impl ClusterClient {
             })
             .collect();
         let mut groups: HashMap<Target, Vec<usize>> = HashMap::new();
-        for (i, (c, slot)) in flat.iter().zip(&slots).enumerate() {
-            let replica_ok = replica_reads && keys::is_read_only(&c.name());
-            let target = self.node_for(*slot, replica_ok).await?;
+        // A fan-out copy is for its node only: it is never sent elsewhere after a redirection.
+        let copies: Vec<bool> = dests.iter().map(|d| matches!(d, Dest::Node(_))).collect();
+        for (i, (c, dest)) in flat.iter().zip(dests).enumerate() {
+            let target = match dest {
+                Dest::Slot(slot) => {
+                    let replica_ok = replica_reads && keys::is_read_only(&c.name());
+                    self.node_for(slot, replica_ok).await?
+                }
+                Dest::Node(target) => target,
+            };
             groups.entry(target).or_default().push(i);
         }
         let mut tasks = tokio::task::JoinSet::new();
@@ -356,7 +503,7 @@ impl ClusterClient {
         let mut replies = Vec::with_capacity(flat.len());
         for (i, result) in results.into_iter().enumerate() {
             let result = match result {
-                Some(Err(err)) if Redirect::parse(&err).is_some() => {
+                Some(Err(err)) if !copies[i] && Redirect::parse(&err).is_some() => {
                     match self.send(flat[i]).await {
                         Ok(v) => Ok(v),
                         Err(e) => Err(as_server_error(e)?),
@@ -592,17 +739,29 @@ fn as_server_error(err: Error) -> Result<ServerError> {
     }
 }
 
-/// A multi-key command split per slot: one command per slot, and where each key's reply goes.
+/// How a command's parts came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// A multi-key command split per slot.
+    Split(Split),
+    /// A keyless command copied to every master.
+    FanOut(Aggregate),
+}
+
+/// A command sent as several parts (a multi-key command split per slot, or a keyless command
+/// copied to every master): the part commands, and where each key's reply goes.
 #[derive(Debug)]
 struct Parts {
-    split: Split,
+    how: How,
     name: String,
     /// How many keys the whole command has.
     keys: usize,
     /// Per part, the index of each of its keys among all keys.
     groups: Vec<Vec<usize>>,
-    /// Per part, its slot.
+    /// Per part of a split command, its slot (empty for a fan-out).
     slots: Vec<u16>,
+    /// Per part of a fan-out, its node (empty for a split command).
+    targets: Vec<Target>,
     /// Per part, the command.
     cmds: Vec<Cmd>,
 }
@@ -615,11 +774,12 @@ impl Parts {
             .map_or((&b""[..], &[][..]), |(n, r)| (*n, r));
         let step = if split == Split::Pairs { 2 } else { 1 };
         let mut parts = Parts {
-            split,
+            how: How::Split(split),
             name: String::from_utf8_lossy(name).to_ascii_uppercase(),
             keys: rest.len().div_ceil(step),
             groups: Vec::new(),
             slots: Vec::new(),
+            targets: Vec::new(),
             cmds: Vec::new(),
         };
         let mut part_of: HashMap<u16, usize> = HashMap::new();
@@ -641,6 +801,19 @@ impl Parts {
         parts
     }
 
+    /// A keyless command copied once per node.
+    fn fan_out(command: &Cmd, aggregate: Aggregate, targets: Vec<Target>) -> Parts {
+        Parts {
+            how: How::FanOut(aggregate),
+            name: command.name(),
+            keys: 0,
+            groups: Vec::new(),
+            slots: Vec::new(),
+            cmds: vec![command.clone(); targets.len()],
+            targets,
+        }
+    }
+
     /// The whole command's reply from its parts' replies (in part order).
     fn combine(&self, replies: Replies) -> Result<Value> {
         let shape = || {
@@ -655,7 +828,11 @@ impl Parts {
         if replies.len() != self.cmds.len() {
             return Err(shape());
         }
-        match self.split {
+        let split = match self.how {
+            How::Split(split) => split,
+            How::FanOut(aggregate) => return self.aggregate(aggregate, replies),
+        };
+        match split {
             Split::Values => {
                 let mut out = vec![Value::Nil; self.keys];
                 for (group, reply) in self.groups.iter().zip(replies) {
@@ -687,6 +864,102 @@ impl Parts {
                 }
                 Ok(Value::Simple(Bytes::from_static(b"OK")))
             }
+        }
+    }
+}
+
+impl Parts {
+    /// The reply of a command sent to every master, from the masters' replies.
+    fn aggregate(&self, aggregate: Aggregate, replies: Replies) -> Result<Value> {
+        let shape = |what: &str| {
+            Error::new(
+                ErrorKind::TypeMismatch,
+                format!("{} sent to every master: {what}", self.name),
+            )
+        };
+        if aggregate == Aggregate::OneOk {
+            let mut first_err = None;
+            for reply in replies {
+                match reply {
+                    Ok(v) => return Ok(v),
+                    Err(e) => {
+                        first_err.get_or_insert(e);
+                    }
+                }
+            }
+            return Err(first_err.map_or_else(|| shape("no master replied"), Error::from));
+        }
+        // Every other rule needs every master's success: the first error is the reply.
+        let values = replies
+            .into_iter()
+            .collect::<Result<Vec<Value>, ServerError>>()?;
+        let ints = |values: Vec<Value>| -> Result<Vec<i64>> {
+            values
+                .into_iter()
+                .map(|v| match v {
+                    Value::Int(n) => Ok(n),
+                    other => Err(shape(&format!("expected an integer, got {other:?}"))),
+                })
+                .collect()
+        };
+        let arrays = |values: Vec<Value>| -> Result<Vec<Vec<Value>>> {
+            values
+                .into_iter()
+                .map(|v| match v {
+                    Value::Array(items) | Value::Set(items) => Ok(items),
+                    other => Err(shape(&format!("expected an array, got {other:?}"))),
+                })
+                .collect()
+        };
+        match aggregate {
+            Aggregate::Same => {
+                let mut values = values.into_iter();
+                let first = values.next().ok_or_else(|| shape("no master replied"))?;
+                for other in values {
+                    if other != first {
+                        return Err(shape(&format!(
+                            "the masters replied differently ({first:?} and {other:?})"
+                        )));
+                    }
+                }
+                Ok(first)
+            }
+            Aggregate::Sum => Ok(Value::Int(
+                ints(values)?
+                    .into_iter()
+                    .fold(0i64, |a, b| a.saturating_add(b)),
+            )),
+            Aggregate::Min => ints(values)?
+                .into_iter()
+                .min()
+                .map(Value::Int)
+                .ok_or_else(|| shape("no master replied")),
+            Aggregate::Concat => Ok(Value::Array(arrays(values)?.concat())),
+            Aggregate::And => {
+                let mut all: Option<Vec<bool>> = None;
+                for items in arrays(values)? {
+                    let bits = ints(items)?;
+                    let all = all.get_or_insert_with(|| vec![true; bits.len()]);
+                    if bits.len() != all.len() {
+                        return Err(shape(
+                            "the masters replied with arrays of different lengths",
+                        ));
+                    }
+                    for (a, b) in all.iter_mut().zip(bits) {
+                        *a &= b != 0;
+                    }
+                }
+                let all = all.ok_or_else(|| shape("no master replied"))?;
+                Ok(Value::Array(
+                    all.into_iter().map(|b| Value::Int(i64::from(b))).collect(),
+                ))
+            }
+            Aggregate::AnyNonNil => Ok(values
+                .into_iter()
+                .find(|v| !matches!(v, Value::Nil))
+                .unwrap_or(Value::Nil)),
+            // Handled above, before any error stops the aggregation.
+            Aggregate::OneOk => values.into_iter().next().ok_or_else(|| shape("no reply")),
         }
     }
 }

@@ -55,6 +55,86 @@ pub(crate) fn split_kind(name: &str) -> Option<Split> {
     }
 }
 
+/// How the replies of a command sent to every master are put together into one reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Aggregate {
+    /// Every master gave the same reply, which is returned (`OK`, `PONG`, a script's SHA);
+    /// replies that differ are an error.
+    Same,
+    /// The sum of the integer replies.
+    Sum,
+    /// The smallest integer reply.
+    Min,
+    /// The array replies concatenated, in node order.
+    Concat,
+    /// Arrays of 0/1 of one length: 1 at a position only when every master said 1 there.
+    And,
+    /// The first reply that is not nil (nil when all are).
+    AnyNonNil,
+    /// The first success; an error only when every master failed.
+    OneOk,
+}
+
+/// What a cluster client does with a keyless command whose answer involves every master.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FanOut {
+    /// Send it to every master concurrently and aggregate the replies.
+    Masters(Aggregate),
+    /// Send it to every master and every replica concurrently and aggregate the replies.
+    AllNodes(Aggregate),
+    /// Refuse it before sending: no aggregation of per-node replies answers it.
+    Refuse(&'static str),
+}
+
+/// The commands sent to every master, with how their replies combine: the commands redis-rs
+/// routes to all primaries, less those whose replies need a per-node answer (`INFO`, `MEMORY
+/// STATS`, `FUNCTION STATS`); `SCRIPT LOAD`/`SCRIPT FLUSH` go to all nodes, as in redis-rs.
+/// The first column is the command, the second its subcommand (`""`: none). Keyless commands
+/// not listed (`INFO`, `CONFIG`, `TIME`, `CLIENT`, ...) go to one node.
+const FAN_OUT: &[(&str, &str, FanOut)] = &[
+    ("PING", "", FanOut::Masters(Aggregate::Same)),
+    ("DBSIZE", "", FanOut::Masters(Aggregate::Sum)),
+    ("KEYS", "", FanOut::Masters(Aggregate::Concat)),
+    ("FLUSHALL", "", FanOut::Masters(Aggregate::Same)),
+    ("FLUSHDB", "", FanOut::Masters(Aggregate::Same)),
+    ("RANDOMKEY", "", FanOut::Masters(Aggregate::AnyNonNil)),
+    ("WAIT", "", FanOut::Masters(Aggregate::Min)),
+    // Replicas too: Redis 7 does not replicate the script cache, and replicas may serve
+    // `EVALSHA_RO` (with replica reads) or become masters.
+    ("SCRIPT", "LOAD", FanOut::AllNodes(Aggregate::Same)),
+    ("SCRIPT", "FLUSH", FanOut::AllNodes(Aggregate::Same)),
+    ("SCRIPT", "EXISTS", FanOut::Masters(Aggregate::And)),
+    ("SCRIPT", "KILL", FanOut::Masters(Aggregate::OneOk)),
+    ("FUNCTION", "LOAD", FanOut::Masters(Aggregate::Same)),
+    ("FUNCTION", "DELETE", FanOut::Masters(Aggregate::Same)),
+    ("FUNCTION", "FLUSH", FanOut::Masters(Aggregate::Same)),
+    ("FUNCTION", "RESTORE", FanOut::Masters(Aggregate::Same)),
+    ("FUNCTION", "KILL", FanOut::Masters(Aggregate::OneOk)),
+    (
+        "SCAN",
+        "",
+        FanOut::Refuse(
+            "SCAN on a cluster needs one cursor per master, which one reply cannot carry; \
+             use KEYS (sent to every master) or SCAN each master with its own client",
+        ),
+    ),
+];
+
+/// Whether a keyless command goes to every master (and how its replies combine) or is
+/// refused; `None` for every other command.
+pub(crate) fn fan_out(name: &str, args: &[&[u8]]) -> Option<FanOut> {
+    FAN_OUT
+        .iter()
+        .find(|(command, sub, _)| {
+            *command == name
+                && (sub.is_empty()
+                    || args
+                        .get(1)
+                        .is_some_and(|a| a.eq_ignore_ascii_case(sub.as_bytes())))
+        })
+        .map(|&(_, _, fan)| fan)
+}
+
 /// The positions (0 is the command name) of every key argument of a command, in order; empty
 /// for commands without keys. Unknown commands are taken to have one key, their first argument.
 pub(crate) fn key_positions(name: &str, args: &[&[u8]]) -> Vec<usize> {
@@ -232,5 +312,31 @@ mod tests {
         assert_eq!(split_kind("MSETNX"), None, "all-or-nothing cannot be split");
         assert!(is_read_only("GET"));
         assert!(!is_read_only("SET"));
+    }
+
+    #[test]
+    fn keyless_commands_fan_out_by_command_and_subcommand() {
+        let fan = |args: &[&str]| {
+            let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+            fan_out(&args_upper(args[0]), &args)
+        };
+        assert_eq!(fan(&["DBSIZE"]), Some(FanOut::Masters(Aggregate::Sum)));
+        assert_eq!(
+            fan(&["keys", "*"]),
+            Some(FanOut::Masters(Aggregate::Concat))
+        );
+        assert_eq!(
+            fan(&["script", "load", "return 1"]),
+            Some(FanOut::AllNodes(Aggregate::Same))
+        );
+        assert_eq!(
+            fan(&["SCRIPT", "exists", "a", "b"]),
+            Some(FanOut::Masters(Aggregate::And))
+        );
+        assert_eq!(fan(&["SCRIPT"]), None, "no subcommand: one node refuses it");
+        assert_eq!(fan(&["SCRIPT", "DEBUG", "NO"]), None);
+        assert_eq!(fan(&["INFO"]), None);
+        assert_eq!(fan(&["GET", "k"]), None);
+        assert!(matches!(fan(&["SCAN", "0"]), Some(FanOut::Refuse(_))));
     }
 }
