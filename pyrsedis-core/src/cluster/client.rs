@@ -285,16 +285,7 @@ impl ClusterClient {
             }
         }
         if let Some(err) = failed {
-            // A master that cannot be reached may have failed over: reload the map on the
-            // next call.
-            if err.is_connection_dropped() {
-                self.inner
-                    .slots
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .ranges
-                    .clear();
-            }
+            self.forget_slots_after(&err);
             return Err(err);
         }
         let replies = replies
@@ -355,16 +346,8 @@ impl ClusterClient {
             let reply = match self.exchange(&target, command, asking).await {
                 Ok(reply) => reply,
                 Err(err) => {
-                    // A node that cannot be reached may have failed over: reload the map on
-                    // the next call. The command is not sent again here.
-                    if err.is_connection_dropped() {
-                        self.inner
-                            .slots
-                            .write()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .ranges
-                            .clear();
-                    }
+                    // The command is not sent again here.
+                    self.forget_slots_after(&err);
                     return Err(err);
                 }
             };
@@ -708,6 +691,19 @@ impl ClusterClient {
                 Next::Retry
             }
             _ => Next::Fail,
+        }
+    }
+
+    /// After `err`: a node that cannot be reached may have failed over, so the slot map is
+    /// reloaded on the next call.
+    fn forget_slots_after(&self, err: &Error) {
+        if err.is_connection_dropped() {
+            self.inner
+                .slots
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .ranges
+                .clear();
         }
     }
 
