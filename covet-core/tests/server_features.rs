@@ -179,6 +179,46 @@ fn routes_added_while_running_are_served(backend: Backend) {
     );
 }
 
+fn custom_methods_are_routed_by_their_token(backend: Backend) {
+    let server = TestServer::on(backend);
+    let router = server.server().router();
+    router
+        .route_method(
+            "PURGE",
+            "/cache/{*key}",
+            handler::ready(|req| {
+                Response::text(format!(
+                    "{} {}",
+                    req.method_str(),
+                    req.param("key").as_deref().unwrap_or("")
+                ))
+            }),
+        )
+        .unwrap();
+    router
+        .get("/cache/{*key}", handler::ready(|_| Response::text("hit")))
+        .unwrap();
+    let resps = exchange(
+        server.addr(),
+        b"PURGE /cache/a/b HTTP/1.1\r\nHost: a\r\n\r\n\
+          purge /cache/a HTTP/1.1\r\nHost: a\r\n\r\n\
+          PROPFIND /cache/a HTTP/1.1\r\nHost: a\r\n\r\n\
+          PURGE /elsewhere HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        &[],
+    );
+    assert_eq!(resps.len(), 4);
+    assert_eq!(
+        (resps[0].status, resps[0].body.as_slice()),
+        (200, &b"PURGE a/b"[..])
+    );
+    // Method tokens are case-sensitive: `purge` is another method, not allowed here.
+    for r in &resps[1..3] {
+        assert_eq!(r.status, 405);
+        assert_eq!(r.header("allow"), Some("GET, HEAD, PURGE"));
+    }
+    assert_eq!(resps[3].status, 404);
+}
+
 fn every_listen_mode_serves_from_several_workers(backend: Backend) {
     for mode in [ListenMode::ReusePort, ListenMode::Shared] {
         let server = TestServer::start_with(|b| b.backend(backend).workers(3).listen_mode(mode));
@@ -366,6 +406,7 @@ support::on_each_backend!(
     blocking_handler_does_not_block_other_connections,
     hooks_run_before_routing_and_after_the_handler,
     routes_added_while_running_are_served,
+    custom_methods_are_routed_by_their_token,
     every_listen_mode_serves_from_several_workers,
     http10_keep_alive_is_honoured,
     metrics_count_requests_errors_and_connections,

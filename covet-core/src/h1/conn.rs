@@ -114,9 +114,11 @@ impl<S: Transport> Conn<'_, S> {
             // A request with a body is routed first: a streaming handler gets the body as
             // it arrives, and a buffered one is held to the buffered limit.
             let lookup = (head.framing() != Framing::Empty).then(|| {
-                self.shared
-                    .router
-                    .lookup(head.method(), head.path(&head_bytes))
+                self.shared.router.lookup_token(
+                    head.method(),
+                    head.method_str(&head_bytes),
+                    head.path(&head_bytes),
+                )
             });
             let next = match lookup {
                 Some(found @ Lookup::Found { .. }) if streams(&found) => {
@@ -571,7 +573,11 @@ async fn dispatch(shared: &Shared, mut req: Request, lookup: Option<Lookup>) -> 
     };
     let mut resp = match early {
         Some(resp) => resp,
-        None => match lookup.unwrap_or_else(|| shared.router.lookup(req.method(), req.path())) {
+        None => match lookup.unwrap_or_else(|| {
+            shared
+                .router
+                .lookup_token(req.method(), req.method_str(), req.path())
+        }) {
             Lookup::Found {
                 handler,
                 names,

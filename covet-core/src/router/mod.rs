@@ -22,6 +22,8 @@ use table::{Published, Table};
 #[derive(Clone, Debug, Default)]
 struct Endpoint {
     handlers: [Option<BoxHandler>; Method::ROUTABLE.len()],
+    /// Handlers of methods outside [`Method::ROUTABLE`] (`PURGE`, `PROPFIND`, ...), by token.
+    custom: Vec<(Box<str>, BoxHandler)>,
     allow: Arc<str>,
 }
 
@@ -36,11 +38,19 @@ impl Endpoint {
         if self.handlers[0].is_some() && self.handlers[1].is_none() {
             allow.insert(1, "HEAD");
         }
+        allow.extend(self.custom.iter().map(|(token, _)| &**token));
         self.allow = allow.join(", ").into();
     }
 
-    fn handler(&self, method: Method) -> Option<&BoxHandler> {
-        let i = method.index()?;
+    /// The handler for `method`; `token` is the method as sent, used for [`Method::Other`].
+    fn handler(&self, method: Method, token: &str) -> Option<&BoxHandler> {
+        let Some(i) = method.index() else {
+            return self
+                .custom
+                .iter()
+                .find(|(t, _)| **t == *token)
+                .map(|(_, h)| h);
+        };
         self.handlers[i].as_ref().or_else(|| {
             // HEAD is served by the GET handler; the body is dropped when writing.
             (method == Method::Head)
@@ -48,6 +58,14 @@ impl Endpoint {
                 .flatten()
         })
     }
+}
+
+/// Whether `token` is an RFC 9110 method token (one or more `tchar`s).
+fn is_method_token(token: &str) -> bool {
+    !token.is_empty()
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The outcome of a lookup.
@@ -115,22 +133,64 @@ impl Router {
     /// Adds `handler` for `method` on the path pattern `route`.
     ///
     /// Errors when the pattern is invalid, conflicts with another pattern, already has a
-    /// handler for this method, or `method` is [`Method::Other`] (custom methods are not
-    /// routed; such requests get 405).
+    /// handler for this method, or `method` is [`Method::Other`] (give a custom method by its
+    /// token with [`Router::route_method`]).
     pub fn route(&self, method: Method, route: &str, handler: impl Into<BoxHandler>) -> Result<()> {
-        let index = method.index().ok_or_else(|| {
-            crate::Error::new_route(format!("cannot route custom methods ({route:?})"))
-        })?;
+        if method.index().is_none() {
+            return Err(crate::Error::new_route(format!(
+                "Method::Other has no token: add the route {route:?} with Router::route_method"
+            )));
+        }
+        self.route_method(method.as_str(), route, handler)
+    }
+
+    /// Adds `handler` for the method `token` (case-sensitive, as RFC 9110 says) on the path
+    /// pattern `route`: one of the standard methods, or any other method token (`PURGE`,
+    /// `PROPFIND`, `REPORT`, ...), which then shows in the route's `Allow` list.
+    ///
+    /// ```
+    /// use covet_core::{handler, Method, Response, Router, router::Lookup};
+    ///
+    /// let router = Router::new();
+    /// router.get("/cache/{*key}", handler::ready(|_| Response::text("hit")))?;
+    /// router.route_method("PURGE", "/cache/{*key}", handler::ready(|_| Response::empty(204)))?;
+    ///
+    /// assert!(matches!(router.lookup_token(Method::Other, "PURGE", "/cache/a/b"), Lookup::Found { .. }));
+    /// match router.lookup_token(Method::Other, "PURGEALL", "/cache/a") {
+    ///     Lookup::MethodNotAllowed { allow } => assert_eq!(&*allow, "GET, HEAD, PURGE"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), covet_core::Error>(())
+    /// ```
+    pub fn route_method(
+        &self,
+        token: &str,
+        route: &str,
+        handler: impl Into<BoxHandler>,
+    ) -> Result<()> {
+        if !is_method_token(token) {
+            return Err(crate::Error::new_route(format!(
+                "{token:?} is not a method token (letters, digits and !#$%&'*+-.^_`|~)"
+            )));
+        }
+        let method = Method::from_bytes(token.as_bytes());
         let handler = handler.into();
         self.table.update(|trie| {
             let mut next = trie.clone();
             let endpoint = next.get_or_insert_with(route, Endpoint::default)?;
-            if endpoint.handlers[index].is_some() {
+            let taken = match method.index() {
+                Some(i) => endpoint.handlers[i].is_some(),
+                None => endpoint.custom.iter().any(|(t, _)| **t == *token),
+            };
+            if taken {
                 return Err(crate::Error::new_route(format!(
-                    "route {method} {route:?} already has a handler"
+                    "route {token} {route:?} already has a handler"
                 )));
             }
-            endpoint.handlers[index] = Some(handler);
+            match method.index() {
+                Some(i) => endpoint.handlers[i] = Some(handler),
+                None => endpoint.custom.push((token.into(), handler)),
+            }
             endpoint.render_allow();
             Ok(next)
         })
@@ -156,12 +216,19 @@ impl Router {
         self.route(Method::Delete, route, handler)
     }
 
-    /// Finds the handler for `method` and `path`, without taking a lock.
+    /// Finds the handler for `method` and `path`, without taking a lock. A
+    /// [`Method::Other`] finds nothing here (405); use [`Router::lookup_token`] for those.
     pub fn lookup(&self, method: Method, path: &str) -> Lookup {
+        self.lookup_token(method, "", path)
+    }
+
+    /// Like [`Router::lookup`], with the method token as sent, so that routes added for
+    /// custom methods with [`Router::route_method`] are found too.
+    pub fn lookup_token(&self, method: Method, token: &str, path: &str) -> Lookup {
         self.table
             .read(|trie| match trie.at(path) {
                 None => Lookup::NotFound,
-                Some(m) => match m.value.handler(method) {
+                Some(m) => match m.value.handler(method, token) {
                     Some(h) => Lookup::Found {
                         handler: h.clone(),
                         names: Arc::clone(m.names),
@@ -184,6 +251,47 @@ mod tests {
 
     fn ok() -> BoxHandler {
         handler::ready(|_| Response::empty(200))
+    }
+
+    #[test]
+    fn custom_methods_route_by_token_and_show_in_allow() {
+        let r = Router::new();
+        r.route_method("PROPFIND", "/dav/{*p}", ok()).unwrap();
+        r.route_method("GET", "/dav/{*p}", ok()).unwrap();
+        assert!(
+            r.route_method("PROPFIND", "/dav/{*p}", ok())
+                .unwrap_err()
+                .is_route()
+        );
+        assert!(
+            r.route_method("GET", "/dav/{*p}", ok())
+                .unwrap_err()
+                .is_route()
+        );
+        for bad in ["", "PROP FIND", "PROP\r\n", "M\u{e9}THODE", "A:B"] {
+            assert!(
+                r.route_method(bad, "/x", ok()).unwrap_err().is_route(),
+                "{bad:?}"
+            );
+        }
+        assert!(r.route(Method::Other, "/x", ok()).unwrap_err().is_route());
+        assert!(matches!(
+            r.lookup_token(Method::Other, "PROPFIND", "/dav/a"),
+            Lookup::Found { .. }
+        ));
+        // The plain lookup has no token: custom methods are not found there.
+        assert!(matches!(
+            r.lookup(Method::Other, "/dav/a"),
+            Lookup::MethodNotAllowed { .. }
+        ));
+        match r.lookup_token(Method::Other, "propfind", "/dav/a") {
+            Lookup::MethodNotAllowed { allow } => assert_eq!(&*allow, "GET, HEAD, PROPFIND"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            r.lookup_token(Method::Get, "GET", "/dav/a"),
+            Lookup::Found { .. }
+        ));
     }
 
     #[test]
