@@ -98,6 +98,7 @@ pub mod __fuzz;
 mod body;
 mod config;
 mod error;
+mod file;
 pub mod h1;
 pub mod handler;
 mod method;

@@ -137,38 +137,63 @@ impl Response {
     ///
     /// The file is read in 64 KiB chunks as the connection sends them. If it shrinks while
     /// being sent, the connection is closed after the bytes there are (the client sees a short
-    /// body rather than a misframed one).
+    /// body rather than a misframed one). [`Response::file_for`] also answers conditional and
+    /// range requests.
     pub async fn file(path: impl AsRef<std::path::Path>) -> crate::Result<Response> {
-        use tokio::io::AsyncReadExt;
         let path = path.as_ref();
-        let context = format!("cannot open {}", path.display());
-        let mut file = tokio::fs::File::open(path)
-            .await
-            .map_err(|e| crate::Error::new_io(&context, e))?;
-        let len = file
-            .metadata()
-            .await
-            .map_err(|e| crate::Error::new_io(&context, e))?
-            .len();
-        let (tx, rx) = mpsc::channel(4);
-        tokio::spawn(async move {
-            let mut left = len;
-            while left > 0 {
-                let mut buf = bytes::BytesMut::with_capacity(64 * 1024);
-                match file.read_buf(&mut buf).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => left = left.saturating_sub(n as u64),
-                }
-                if tx.send(buf.freeze()).await.is_err() {
-                    return;
-                }
-            }
-        });
+        let (file, meta) = open_file(path).await?;
+        let len = meta.len();
         Ok(Self::with_body(
             200,
             Some(content_type_for(path)),
-            Body::Sized(rx, len),
+            Body::Sized(read_file(file, len), len),
         ))
+    }
+
+    /// The file at `path` as the answer to `req`, as a static file server answers: with
+    /// `ETag` (from the modification time and length), `Last-Modified` and
+    /// `Accept-Ranges: bytes`; `304` when `If-None-Match` or `If-Modified-Since` says the
+    /// client's copy is current (GET and HEAD); `206` with `Content-Range` for one
+    /// `Range: bytes=...` on a GET (honouring `If-Range`), `416` for a range past the end.
+    /// Several ranges in one request are answered with the whole file.
+    pub async fn file_for(
+        req: &crate::Request,
+        path: impl AsRef<std::path::Path>,
+    ) -> crate::Result<Response> {
+        use crate::file::{Answer, Validators, answer};
+        use tokio::io::AsyncSeekExt;
+        let path = path.as_ref();
+        let (mut file, meta) = open_file(path).await?;
+        let len = meta.len();
+        let validators = Validators::new(len, meta.modified().ok());
+        let content_type = Some(content_type_for(path));
+        let resp = match answer(req, len, &validators) {
+            Answer::Full => {
+                Self::with_body(200, content_type, Body::Sized(read_file(file, len), len))
+            }
+            Answer::NotModified => Response::empty(304),
+            Answer::Part { start, len: part } => {
+                file.seek(std::io::SeekFrom::Start(start))
+                    .await
+                    .map_err(|e| {
+                        crate::Error::new_io(&format!("cannot read {}", path.display()), e)
+                    })?;
+                let last = start + part - 1;
+                Self::with_body(206, content_type, Body::Sized(read_file(file, part), part))
+                    .header("Content-Range", format!("bytes {start}-{last}/{len}"))
+            }
+            Answer::Unsatisfiable => {
+                Response::empty(416).header("Content-Range", format!("bytes */{len}"))
+            }
+        };
+        let modified = crate::h1::date::render(validators.modified);
+        Ok(resp
+            .header("ETag", validators.etag)
+            .header(
+                "Last-Modified",
+                String::from_utf8_lossy(&modified).into_owned(),
+            )
+            .header("Accept-Ranges", "bytes"))
     }
 
     /// Sets the status code (100..=999; anything else is sent as 500).
@@ -246,6 +271,41 @@ impl Response {
             }
         }
     }
+}
+
+/// Opens the file at `path` and reads its metadata.
+async fn open_file(path: &std::path::Path) -> crate::Result<(tokio::fs::File, std::fs::Metadata)> {
+    let context = format!("cannot open {}", path.display());
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| crate::Error::new_io(&context, e))?;
+    let meta = file
+        .metadata()
+        .await
+        .map_err(|e| crate::Error::new_io(&context, e))?;
+    Ok((file, meta))
+}
+
+/// Reads `len` bytes of `file` from its current position in 64 KiB chunks, as the receiver
+/// takes them; stops early at the end of the file or on an error.
+fn read_file(mut file: tokio::fs::File, len: u64) -> mpsc::Receiver<Bytes> {
+    use tokio::io::AsyncReadExt;
+    let (tx, rx) = mpsc::channel(4);
+    tokio::spawn(async move {
+        let mut left = len;
+        while left > 0 {
+            let want = usize::try_from(left).map_or(64 * 1024, |l| l.min(64 * 1024));
+            let mut buf = bytes::BytesMut::with_capacity(want);
+            match (&mut file).take(want as u64).read_buf(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left = left.saturating_sub(n as u64),
+            }
+            if tx.send(buf.freeze()).await.is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 /// A `Content-Type` for common file extensions.

@@ -325,6 +325,88 @@ fn files_are_streamed_with_their_length(backend: Backend) {
     assert!(resps[1].body.is_empty());
 }
 
+fn files_answer_conditional_and_range_requests(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("page.html");
+    let content: Vec<u8> = (0..200_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    std::fs::write(&path, &content).unwrap();
+    let server = TestServer::on(backend);
+    server
+        .server()
+        .router()
+        .get("/page", move |req: covet_core::Request| {
+            let p = path.clone();
+            async move {
+                Response::file_for(&req, &p)
+                    .await
+                    .unwrap_or_else(|_| Response::empty(404))
+            }
+        })
+        .unwrap();
+    let get = |extra: &str| {
+        let req = format!("GET /page HTTP/1.1\r\nHost: a\r\n{extra}Connection: close\r\n\r\n");
+        exchange(server.addr(), req.as_bytes(), &[]).remove(0)
+    };
+
+    let full = get("");
+    assert_eq!(full.status, 200);
+    assert!(full.body == content, "file body differs");
+    assert_eq!(full.header("accept-ranges"), Some("bytes"));
+    assert_eq!(
+        full.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let etag = full.header("etag").unwrap().to_owned();
+    let modified = full.header("last-modified").unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.ends_with(&format!("-{:x}\"", content.len())));
+    assert_eq!(modified.len(), 29);
+
+    for cond in [
+        format!("If-None-Match: {etag}\r\n"),
+        format!("If-None-Match: \"other\", W/{etag}\r\n"),
+        "If-None-Match: *\r\n".to_owned(),
+        format!("If-Modified-Since: {modified}\r\n"),
+    ] {
+        let r = get(&cond);
+        assert_eq!(r.status, 304, "{cond}");
+        assert!(r.body.is_empty());
+        assert_eq!(r.header("etag"), Some(etag.as_str()));
+    }
+    // A stale tag wins over a current date: If-None-Match is decided alone.
+    let r = get(&format!(
+        "If-None-Match: \"stale\"\r\nIf-Modified-Since: {modified}\r\n"
+    ));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        get("If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n").status,
+        200
+    );
+
+    let r = get("Range: bytes=100-199\r\n");
+    assert_eq!(r.status, 206);
+    assert_eq!(r.header("content-range"), Some("bytes 100-199/200000"));
+    assert_eq!(r.header("content-length"), Some("100"));
+    assert!(r.body == content[100..200]);
+    let r = get("Range: bytes=-70000\r\n");
+    assert_eq!(r.status, 206);
+    assert_eq!(
+        r.header("content-range"),
+        Some("bytes 130000-199999/200000")
+    );
+    assert!(r.body == content[130_000..]);
+    let r = get(&format!("Range: bytes=199990-\r\nIf-Range: {etag}\r\n"));
+    assert_eq!((r.status, r.body.as_slice()), (206, &content[199_990..]));
+    let r = get("Range: bytes=0-9\r\nIf-Range: \"stale\"\r\n");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.len(), content.len());
+    let r = get("Range: bytes=0-1,5-9\r\n");
+    assert_eq!(r.status, 200);
+    let r = get("Range: bytes=200000-\r\n");
+    assert_eq!(r.status, 416);
+    assert_eq!(r.header("content-range"), Some("bytes */200000"));
+    assert!(r.body.is_empty());
+}
+
 /// The io_uring rings open in this process, by descriptor, with the completions each has
 /// produced so far (`CqTail` in its fdinfo).
 fn io_uring_completions() -> std::collections::BTreeMap<String, u64> {
@@ -411,4 +493,5 @@ support::on_each_backend!(
     http10_keep_alive_is_honoured,
     metrics_count_requests_errors_and_connections,
     files_are_streamed_with_their_length,
+    files_answer_conditional_and_range_requests,
 );
