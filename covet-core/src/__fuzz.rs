@@ -232,6 +232,34 @@ fn mask_dates(out: Vec<u8>) -> Vec<u8> {
     out
 }
 
+/// The conditional and range headers of file responses: a parsed HTTP date renders back to
+/// the same text (weekday aside), and a byte range always lies inside the file.
+pub fn file_conditions(data: &[u8]) {
+    if let Some(secs) = crate::file::parse_http_date(data) {
+        let text = data.trim_ascii();
+        if &text[23..25] == b"60" {
+            // A leap second is the first second of the next minute.
+            let mut before = text.to_vec();
+            before[23..25].copy_from_slice(b"59");
+            assert_eq!(crate::file::parse_http_date(&before), Some(secs - 1));
+        } else {
+            let rendered = crate::h1::date::render(secs);
+            assert_eq!(&rendered[3..], &text[3..], "date does not round-trip");
+        }
+    }
+    let Some((len_bytes, range)) = data.split_first_chunk::<2>() else {
+        return;
+    };
+    let len = u64::from(u16::from_le_bytes(*len_bytes));
+    match crate::file::byte_range(range, len) {
+        crate::file::Answer::Part { start, len: n } => {
+            assert!(n >= 1 && start.checked_add(n).is_some_and(|end| end <= len));
+        }
+        crate::file::Answer::Unsatisfiable | crate::file::Answer::Full => {}
+        crate::file::Answer::NotModified => panic!("a range never answers 304"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

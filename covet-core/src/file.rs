@@ -92,7 +92,7 @@ fn matches_any(list: &[u8], etag: &str, strong: bool) -> bool {
 /// One `bytes=` range of a file of `len` bytes. Several ranges, other units and syntax
 /// errors give [`Answer::Full`] (a server may ignore `Range`); a range starting past the end
 /// gives [`Answer::Unsatisfiable`].
-fn byte_range(value: &[u8], len: u64) -> Answer {
+pub(crate) fn byte_range(value: &[u8], len: u64) -> Answer {
     let Some(spec) = value.trim_ascii().strip_prefix(b"bytes=") else {
         return Answer::Full;
     };
@@ -157,7 +157,14 @@ pub(crate) fn parse_http_date(value: &[u8]) -> Option<u64> {
     if v[7] != b' ' || v[11] != b' ' || v[16] != b' ' || v[19] != b':' || v[22] != b':' {
         return None;
     }
-    if !(1..=31).contains(&day) || year < 1970 || hour > 23 || min > 59 || sec > 60 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=month_days).contains(&day) || year < 1970 || hour > 23 || min > 59 || sec > 60 {
         return None;
     }
     let days = days_from_civil(year, month, day);
@@ -195,6 +202,19 @@ mod tests {
             parse_http_date(b"Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(784_111_777)
         );
+        assert_eq!(
+            parse_http_date(b"Thu, 29 Feb 2024 00:00:00 GMT"),
+            Some(1_709_164_800)
+        );
+        assert_eq!(
+            parse_http_date(b"Tue, 29 Feb 2000 00:00:00 GMT"),
+            Some(951_782_400)
+        );
+        // A leap second (found by the fuzz target) counts as the next minute's first second.
+        assert_eq!(
+            parse_http_date(b"\tSun, 29 Nov 1994 08:49:60 GMT"),
+            parse_http_date(b"Sun, 29 Nov 1994 08:50:00 GMT")
+        );
         for bad in [
             &b"Sunday, 06-Nov-94 08:49:37 GMT"[..],
             b"Sun Nov  6 08:49:37 1994",
@@ -203,6 +223,10 @@ mod tests {
             b"Sun, 06 Nov 1994 24:49:37 GMT",
             b"Sun, 06 Nov 1994 08:49:37 UTC",
             b"",
+            // Found by the file_conditions fuzz target: a day past the month's end.
+            b"\r\r\r\r\x0c\x0c\x0c\r\r\r\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c      \t\tSun, 31 Nov 1994 08:49:37 GMT\t         \x0c",
+            b"Wed, 29 Feb 2023 00:00:00 GMT",
+            b"Fri, 29 Feb 2100 00:00:00 GMT",
         ] {
             assert_eq!(
                 parse_http_date(bad),
