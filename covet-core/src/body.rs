@@ -84,7 +84,30 @@ impl BodyStream {
             return Ok(None);
         }
         self.want.notify_one();
-        match self.rx.recv().await {
+        let got = self.rx.recv().await;
+        self.received(got)
+    }
+
+    /// [`BodyStream::chunk`] for code running outside the runtime, such as a
+    /// [`handler::blocking_streaming`](crate::handler::blocking_streaming) handler on the
+    /// blocking pool: waits for the piece by parking the thread.
+    ///
+    /// # Panics
+    ///
+    /// When called from an async context (a runtime worker thread), like tokio's own
+    /// `blocking_recv`: use [`BodyStream::chunk`] there.
+    pub fn blocking_chunk(&mut self) -> Result<Option<Bytes>> {
+        if self.done {
+            return Ok(None);
+        }
+        self.want.notify_one();
+        let got = self.rx.blocking_recv();
+        self.received(got)
+    }
+
+    /// What one receive from the connection means for the reader.
+    fn received(&mut self, got: Option<Piece>) -> Result<Option<Bytes>> {
+        match got {
             Some(Ok(piece)) => Ok(Some(piece)),
             Some(Err(e)) => {
                 self.done = true;
@@ -101,14 +124,33 @@ impl BodyStream {
     pub async fn collect(mut self, limit: usize) -> Result<Bytes> {
         let mut out = BytesMut::new();
         while let Some(piece) = self.chunk().await? {
-            if out.len() + piece.len() > limit {
-                return Err(Error::new_protocol(
-                    413,
-                    format!("request body exceeds the limit of {limit} bytes"),
-                ));
-            }
-            out.extend_from_slice(&piece);
+            append(&mut out, &piece, limit)?;
         }
         Ok(out.freeze())
     }
+
+    /// [`BodyStream::collect`] outside the runtime (see [`BodyStream::blocking_chunk`]).
+    ///
+    /// # Panics
+    ///
+    /// When called from an async context.
+    pub fn blocking_collect(mut self, limit: usize) -> Result<Bytes> {
+        let mut out = BytesMut::new();
+        while let Some(piece) = self.blocking_chunk()? {
+            append(&mut out, &piece, limit)?;
+        }
+        Ok(out.freeze())
+    }
+}
+
+/// Appends `piece` to a collected body, failing with 413 past `limit` bytes.
+fn append(out: &mut BytesMut, piece: &[u8], limit: usize) -> Result<()> {
+    if out.len() + piece.len() > limit {
+        return Err(Error::new_protocol(
+            413,
+            format!("request body exceeds the limit of {limit} bytes"),
+        ));
+    }
+    out.extend_from_slice(piece);
+    Ok(())
 }

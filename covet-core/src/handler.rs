@@ -9,7 +9,8 @@
 //! - [`streaming`]: an async handler that reads the request body as it arrives
 //!   ([`Request::take_body_stream`]) instead of receiving it buffered;
 //! - [`blocking`]: a plain function run on tokio's blocking pool, so slow or foreign work (a
-//!   Python bridge taking its interpreter lock) never blocks the reactor.
+//!   Python bridge taking its interpreter lock) never blocks the reactor;
+//!   [`blocking_streaming`] is the same with the body streamed.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -80,9 +81,12 @@ impl<H: Handler> Erased for Streaming<H> {
     }
 }
 
-struct Blocking<F>(Arc<F>);
+/// A plain function on the blocking pool; `STREAMS` says whether it gets the body streamed.
+struct Blocking<F, const STREAMS: bool>(Arc<F>);
 
-impl<F: Fn(Request) -> Response + Send + Sync + 'static> Erased for Blocking<F> {
+impl<F: Fn(Request) -> Response + Send + Sync + 'static, const STREAMS: bool> Erased
+    for Blocking<F, STREAMS>
+{
     fn call(&self, req: Request) -> Reply {
         let f = Arc::clone(&self.0);
         Reply::Pending(Box::pin(async move {
@@ -91,6 +95,10 @@ impl<F: Fn(Request) -> Response + Send + Sync + 'static> Erased for Blocking<F> 
                 Err(_) => Response::empty(500),
             }
         }))
+    }
+
+    fn streams_body(&self) -> bool {
+        STREAMS
     }
 }
 
@@ -180,5 +188,38 @@ pub fn blocking<F>(f: F) -> BoxHandler
 where
     F: Fn(Request) -> Response + Send + Sync + 'static,
 {
-    BoxHandler(Arc::new(Blocking(Arc::new(f))))
+    BoxHandler(Arc::new(Blocking::<F, false>(Arc::new(f))))
+}
+
+/// A [`blocking`] handler that receives the request body as a stream, as [`streaming`] ones
+/// do: [`Request::take_body_stream`] gives a [`BodyStream`] read with
+/// [`BodyStream::blocking_chunk`] (the connection reads the socket only as the handler asks).
+/// What a bridge to a synchronous interpreter needs for uploads.
+///
+/// [`BodyStream`]: crate::BodyStream
+/// [`BodyStream::blocking_chunk`]: crate::BodyStream::blocking_chunk
+///
+/// ```
+/// use covet_core::{handler, Response, Router};
+///
+/// let router = Router::new();
+/// router.put("/upload", handler::blocking_streaming(|mut req| {
+///     let Some(mut body) = req.take_body_stream() else { return Response::empty(500) };
+///     let mut total = 0;
+///     loop {
+///         match body.blocking_chunk() {
+///             Ok(Some(piece)) => total += piece.len(), // e.g. hand it to Python
+///             Ok(None) => break,
+///             Err(e) => return Response::text(e.to_string()).status(e.status().unwrap_or(400)),
+///         }
+///     }
+///     Response::text(format!("received {total} bytes"))
+/// }))?;
+/// # Ok::<(), covet_core::Error>(())
+/// ```
+pub fn blocking_streaming<F>(f: F) -> BoxHandler
+where
+    F: Fn(Request) -> Response + Send + Sync + 'static,
+{
+    BoxHandler(Arc::new(Blocking::<F, true>(Arc::new(f))))
 }

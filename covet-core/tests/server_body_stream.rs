@@ -53,6 +53,41 @@ fn streaming_server(
         .unwrap();
     router
         .post(
+            "/count-blocking",
+            handler::blocking_streaming(|mut req: Request| {
+                let mut body = req.take_body_stream().unwrap();
+                let (mut total, mut largest, mut pattern_ok) = (0usize, 0usize, true);
+                loop {
+                    match body.blocking_chunk() {
+                        Ok(Some(piece)) => {
+                            pattern_ok &= piece
+                                .iter()
+                                .enumerate()
+                                .all(|(i, &b)| usize::from(b) == (total + i) % 251);
+                            total += piece.len();
+                            largest = largest.max(piece.len());
+                        }
+                        Ok(None) => break,
+                        Err(e) => return Response::text(format!("handler saw: {e}")),
+                    }
+                }
+                Response::text(format!("{total} {largest} {pattern_ok}"))
+            }),
+        )
+        .unwrap();
+    router
+        .post(
+            "/collect-blocking",
+            handler::blocking_streaming(|mut req: Request| {
+                match req.take_body_stream().unwrap().blocking_collect(1000) {
+                    Ok(body) => Response::text(format!("collected {}", body.len())),
+                    Err(e) => Response::text(e.to_string()).status(e.status().unwrap_or(500)),
+                }
+            }),
+        )
+        .unwrap();
+    router
+        .post(
             "/first",
             handler::streaming(|mut req: Request| async move {
                 let mut body = req.take_body_stream().unwrap();
@@ -139,6 +174,65 @@ fn a_large_chunked_upload_is_streamed_in_bounded_pieces(backend: Backend) {
     assert_eq!(
         resps[1].status, 200,
         "the request after the upload is served"
+    );
+}
+
+fn a_large_upload_is_streamed_to_a_blocking_handler(backend: Backend) {
+    // 8 MiB in client chunks of 100,000 bytes, behind Expect: 100-continue, read on the
+    // blocking pool while the connection keeps its bounded pieces and serves what follows.
+    let (server, _) = streaming_server(backend, |b| b);
+    let total = 8 << 20;
+    let mut s = connect(server.addr());
+    s.write_all(
+        b"POST /count-blocking HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\
+          Transfer-Encoding: chunked\r\n\r\n",
+    )
+    .unwrap();
+    let mut interim = [0u8; 25];
+    s.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    let mut w = s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut sent = 0;
+        while sent < total {
+            let n = (total - sent).min(100_000);
+            w.write_all(format!("{n:x}\r\n").as_bytes()).unwrap();
+            w.write_all(&pattern(sent, n)).unwrap();
+            w.write_all(b"\r\n").unwrap();
+            sent += n;
+        }
+        w.write_all(b"0\r\n\r\n").unwrap();
+        let mut small =
+            b"POST /collect-blocking HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n".to_vec();
+        small.extend_from_slice(b"0123456789");
+        small.extend_from_slice(
+            b"POST /collect-blocking HTTP/1.1\r\nHost: a\r\nContent-Length: 1001\r\n\r\n",
+        );
+        small.extend_from_slice(&[b'x'; 1001]);
+        w.write_all(&small).unwrap();
+        w.write_all(SENTINEL).unwrap();
+    });
+    let data = read_to_close(&mut s);
+    writer.join().unwrap();
+    let (resps, _) = support::parse_responses(&data, &[]);
+    let bodies: Vec<String> = resps
+        .iter()
+        .map(|r| format!("{} {}", r.status, String::from_utf8_lossy(&r.body)))
+        .collect();
+    assert_eq!(bodies.len(), 4, "{bodies:?}");
+    let parts: Vec<&str> = bodies[0].split(' ').collect();
+    assert_eq!(parts[0], "200");
+    assert_eq!(parts[1], total.to_string(), "{bodies:?}");
+    assert!(
+        parts[2].parse::<usize>().unwrap() <= 64 * 1024,
+        "{bodies:?}"
+    );
+    assert_eq!(parts[3], "true", "the body bytes arrived altered");
+    assert_eq!(bodies[1], "200 collected 10");
+    assert!(bodies[2].starts_with("413 "), "{bodies:?}");
+    assert!(
+        bodies[3].starts_with("200"),
+        "the request after the uploads is served"
     );
 }
 
@@ -475,6 +569,7 @@ fn a_malformed_rest_after_the_handler_answered_is_still_answered_400(backend: Ba
 }
 
 support::on_each_backend!(
+    a_large_upload_is_streamed_to_a_blocking_handler,
     a_large_chunked_upload_is_streamed_in_bounded_pieces,
     the_same_upload_to_a_buffered_route_is_413,
     the_connection_reads_the_body_only_as_the_handler_asks,
