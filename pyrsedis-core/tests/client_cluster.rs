@@ -1,12 +1,13 @@
 //! The cluster client against a real 3-master Redis Cluster on loopback, built by the test:
 //! routing by slot, pipelines across nodes, MOVED after a slot changes owner, ASK during a
-//! migration, multi-key commands split per slot or refused before sending, and reads from
-//! replicas.
+//! migration, multi-key commands split per slot or refused before sending, reads from
+//! replicas, and the cluster-wide `SCAN` (and its failure when a master or the slot map changes).
 #![allow(
     clippy::unwrap_used,
     reason = "a test helper that fails panics, with its location"
 )]
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -699,4 +700,159 @@ async fn script_load_reaches_replicas_so_evalsha_ro_works_there() {
     }
     // DBSIZE counts the masters only.
     assert_eq!(client.dbsize().await.unwrap(), 3);
+}
+
+/// The keys a scan returned, as a set; every key must be valid UTF-8.
+fn key_set(keys: &[Bytes]) -> HashSet<String> {
+    keys.iter()
+        .map(|k| String::from_utf8(k.to_vec()).unwrap())
+        .collect()
+}
+
+/// 300 keys `sc:a:N` and `sc:b:N` (150 of each), spread over the three masters; returns
+/// (all keys, the `sc:a:*` ones).
+async fn scan_keys(c: &Cluster, client: &ClusterClient) -> (HashSet<String>, HashSet<String>) {
+    let mut all = HashSet::new();
+    let mut a = HashSet::new();
+    for i in 0..150 {
+        for prefix in ["sc:a", "sc:b"] {
+            let key = format!("{prefix}:{i}");
+            client.set(&key, i).await.unwrap();
+            all.insert(key.clone());
+            if prefix == "sc:a" {
+                a.insert(key);
+            }
+        }
+    }
+    // Every master holds some of each half.
+    for node in &c.clients {
+        for prefix in ["sc:a", "sc:b"] {
+            let here = node.keys(format!("{prefix}:*")).await.unwrap();
+            assert!(here.len() > 20, "{prefix}: {}", here.len());
+        }
+    }
+    (all, a)
+}
+
+#[tokio::test]
+async fn scan_match_covers_every_master_with_pattern_and_count() {
+    let c = cluster().await;
+    let client = ClusterClient::open(&seeds(&c)).unwrap();
+    // An empty cluster yields nothing, and keeps yielding nothing.
+    let mut empty = client.scan_match("*");
+    assert_eq!(empty.next().await.unwrap(), None);
+    assert_eq!(empty.next().await.unwrap(), None);
+    assert_eq!(
+        client.scan_match("*").count(5).collect().await.unwrap(),
+        Vec::<Bytes>::new()
+    );
+
+    let (all, a) = scan_keys(&c, &client).await;
+    let keys = client.scan_match("*").collect().await.unwrap();
+    assert_eq!(key_set(&keys), all);
+    assert!(keys.len() >= 300, "{}", keys.len());
+    let keys = client.scan_match("sc:a:*").collect().await.unwrap();
+    assert_eq!(key_set(&keys), a);
+    assert_eq!(a.len(), 150);
+
+    // COUNT reaches every master: ~100 keys each at about 10 a page is several pages each.
+    let mut before = Vec::new();
+    for node in &c.clients {
+        before.push(calls(node, "scan").await);
+    }
+    let keys = client.scan_match("*").count(10).collect().await.unwrap();
+    assert_eq!(key_set(&keys), all);
+    for (node, before) in c.clients.iter().zip(before) {
+        let pages = calls(node, "scan").await - before;
+        assert!(pages >= 5, "{pages} SCAN calls on a master with ~100 keys");
+    }
+    let keys = client
+        .scan_match("sc:b:*")
+        .count(7)
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(key_set(&keys), &all - &a);
+    // Nothing matches: no keys, though every master was scanned.
+    assert_eq!(
+        client.scan_match("nope:*").collect().await.unwrap(),
+        Vec::<Bytes>::new()
+    );
+
+    // SCAN as a raw command is still refused, pointing to the iterator.
+    let err = client.send(&cmd("SCAN").arg(0)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.to_string().contains("scan_match"), "{err}");
+}
+
+#[tokio::test]
+async fn scan_match_fails_when_a_master_is_lost_mid_scan() {
+    let mut c = cluster().await;
+    let client = ClusterClient::open(&seeds(&c)).unwrap();
+    let (all, _) = scan_keys(&c, &client).await;
+    let mut scan = client.scan_match("*").count(10);
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(scan.next().await.unwrap().unwrap());
+    }
+    // The last master in slot order (node 2) is scanned last: it dies before its turn.
+    c.nodes[2].kill();
+    let err = loop {
+        match scan.next().await {
+            Ok(Some(key)) => seen.push(key),
+            Ok(None) => panic!("the scan ended without the lost master's keys"),
+            Err(err) => break err,
+        }
+    };
+    assert!(
+        matches!(err.kind(), ErrorKind::Io | ErrorKind::Timeout),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains(&format!("SCAN of master {}", c.nodes[2].addr())),
+        "{err}"
+    );
+    // Before failing it returned the keys of the two other masters, and only keys that exist.
+    let seen = key_set(&seen);
+    assert!(seen.is_subset(&all));
+    let on_live: i64 = c.clients[0].dbsize().await.unwrap() + c.clients[1].dbsize().await.unwrap();
+    assert_eq!(seen.len() as i64, on_live);
+}
+
+#[tokio::test]
+async fn scan_match_fails_when_the_slot_map_changes_mid_scan() {
+    let c = cluster().await;
+    let client = ClusterClient::open(&seeds(&c)).unwrap();
+    let (all, _) = scan_keys(&c, &client).await;
+    let mut scan = client.scan_match("*").count(10);
+    let first = scan.next().await.unwrap().unwrap();
+    assert!(all.contains(std::str::from_utf8(&first).unwrap()));
+    // Hand an empty slot of node 2 to node 0 on every node, as a finished resharding would.
+    let used: HashSet<u16> = all.iter().map(|k| hash_slot(k.as_bytes())).collect();
+    let slot = (10923..=16383u16).find(|s| !used.contains(s)).unwrap();
+    for node in &c.clients {
+        node.send(
+            &cmd("CLUSTER")
+                .arg("SETSLOT")
+                .arg(slot)
+                .arg("NODE")
+                .arg(&c.ids[0]),
+        )
+        .await
+        .unwrap();
+    }
+    let err = loop {
+        match scan.next().await {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the scan ended as if the slot map had not changed"),
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(err.kind(), ErrorKind::Server, "{err:?}");
+    assert!(err.to_string().contains("slot map changed"), "{err}");
+    // It keeps failing rather than going on as if nothing happened; a new scan sees all keys.
+    assert!(scan.next().await.is_err());
+    let keys = client.scan_match("*").collect().await.unwrap();
+    assert_eq!(key_set(&keys), all);
 }

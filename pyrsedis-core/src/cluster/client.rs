@@ -14,9 +14,10 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::keys::{self, Aggregate, FanOut, Split};
+use super::scan::ClusterScan;
 use super::{Redirect, RedirectKind, hash_slot};
 use crate::client::Pipeline;
-use crate::cmd::{Cmd, cmd};
+use crate::cmd::{Cmd, ToArgs, cmd};
 use crate::config::{Addr, Config, Topology};
 use crate::conn::Pool;
 use crate::convert::FromValue;
@@ -238,7 +239,7 @@ impl ClusterClient {
     /// go to every replica too (Redis does not replicate the script cache). A server error
     /// from any node is returned (other nodes may have run the command); a transport error
     /// from any node fails the call. `SCAN` is refused with [`ErrorKind::Unsupported`]: its
-    /// cursor cannot cover several nodes.
+    /// cursor cannot cover several nodes; [`ClusterClient::scan_match`] scans every master.
     pub async fn send(&self, command: &Cmd) -> Result<Value> {
         match Self::plan(command)? {
             Plan::Route(slot) => self.send_routed(command, slot).await,
@@ -403,6 +404,38 @@ impl ClusterClient {
             Some(Err(e)) => Value::Error(e),
             None => Value::Nil,
         })
+    }
+
+    /// Iterates over the keys of the whole cluster matching a pattern (`"*"` for all) with
+    /// `SCAN`, one master after another; see [`ClusterScan`] for what happens when the slot
+    /// map changes meanwhile.
+    pub fn scan_match(&self, pattern: impl ToArgs) -> ClusterScan {
+        ClusterScan::new(self.clone(), pattern)
+    }
+
+    /// Which master serves each slot range, in slot order, as `CLUSTER SLOTS` says now (the
+    /// slot map is reloaded).
+    pub(super) async fn slot_owners(&self) -> Result<Vec<(u16, u16, Addr)>> {
+        self.refresh().await?;
+        Ok(self
+            .read_slots()
+            .ranges
+            .iter()
+            .map(|r| (r.start, r.end, r.master.clone()))
+            .collect())
+    }
+
+    /// Sends one command to one master, as it is: redirections are not followed.
+    pub(super) async fn send_to_master(&self, addr: &Addr, command: &Cmd) -> Result<Value> {
+        let pool = self.pool(&Target::master(addr.clone()))?;
+        let result = match pool.get().await {
+            Ok(mut conn) => conn.send(command).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = &result {
+            self.forget_slots_after(err);
+        }
+        result
     }
 
     /// Sends a command and converts its reply.

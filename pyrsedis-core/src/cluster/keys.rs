@@ -115,7 +115,7 @@ const FAN_OUT: &[(&str, &str, FanOut)] = &[
         "",
         FanOut::Refuse(
             "SCAN on a cluster needs one cursor per master, which one reply cannot carry; \
-             use KEYS (sent to every master) or SCAN each master with its own client",
+             use ClusterClient::scan_match, which scans every master in turn",
         ),
     ),
 ];

@@ -19,6 +19,7 @@ use crate::client::{Client, Pipeline};
 use crate::cmd::{Cmd, ToArgs, cmd};
 use crate::convert::Pairs;
 
+pub(crate) use scan::Cursor;
 pub use scan::Scan;
 
 macro_rules! commands {
