@@ -62,6 +62,46 @@ pub enum TlsRoots {
     File(PathBuf),
 }
 
+/// A client certificate chain and its private key, presented to servers that ask for one
+/// (mutual TLS, `tls-auth-clients yes`).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsIdentity {
+    /// PEM in memory: the certificate chain (leaf first) and the private key (PKCS#8, PKCS#1 or
+    /// SEC1).
+    Pem {
+        /// The certificate chain, leaf first.
+        cert: Vec<u8>,
+        /// The private key.
+        key: Vec<u8>,
+    },
+    /// PEM files, read when a connection is opened (`?tls_cert_file=&tls_key_file=` in a URL).
+    File {
+        /// The certificate chain file, leaf first.
+        cert: PathBuf,
+        /// The private key file.
+        key: PathBuf,
+    },
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The private key is never shown.
+        match self {
+            TlsIdentity::Pem { cert, .. } => f
+                .debug_struct("Pem")
+                .field("cert", &format_args!("{} bytes", cert.len()))
+                .field("key", &format_args!("***"))
+                .finish(),
+            TlsIdentity::File { cert, key } => f
+                .debug_struct("File")
+                .field("cert", cert)
+                .field("key", key)
+                .finish(),
+        }
+    }
+}
+
 /// The RESP version to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -79,10 +119,13 @@ pub struct Config {
     pub(crate) addr: Addr,
     pub(crate) tls: bool,
     pub(crate) tls_roots: TlsRoots,
+    pub(crate) tls_identity: Option<TlsIdentity>,
     pub(crate) topology: Topology,
     pub(crate) db: i64,
     pub(crate) username: Option<String>,
     pub(crate) password: Option<String>,
+    pub(crate) sentinel_username: Option<String>,
+    pub(crate) sentinel_password: Option<String>,
     pub(crate) protocol: Protocol,
     pub(crate) client_name: Option<String>,
     pub(crate) connect_timeout: Duration,
@@ -103,10 +146,13 @@ impl Config {
             addr,
             tls: false,
             tls_roots: TlsRoots::WebPki,
+            tls_identity: None,
             topology: Topology::Standalone,
             db: 0,
             username: None,
             password: None,
+            sentinel_username: None,
+            sentinel_password: None,
             protocol: Protocol::Resp2,
             client_name: None,
             connect_timeout: Duration::from_secs(5),
@@ -148,6 +194,12 @@ impl Config {
         self.tls_roots = roots;
         self
     }
+    /// Sets the client certificate and key TLS connections present when the server asks for
+    /// one (mutual TLS). Default is none.
+    pub fn tls_identity(mut self, identity: TlsIdentity) -> Self {
+        self.tls_identity = Some(identity);
+        self
+    }
     /// Sets the database selected on every connection. Default is 0.
     pub fn db(mut self, db: i64) -> Self {
         self.db = db;
@@ -161,6 +213,18 @@ impl Config {
     /// Sets the password. Default is none.
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.password = Some(password.into());
+        self
+    }
+    /// Sentinel only: sets the ACL user name sent to the sentinels (not to the master; that is
+    /// [`Config::username`]). Default is none (the `default` user).
+    pub fn sentinel_username(mut self, user: impl Into<String>) -> Self {
+        self.sentinel_username = Some(user.into());
+        self
+    }
+    /// Sentinel only: sets the password sent to the sentinels (their `requirepass`; the
+    /// master's is [`Config::password`]). Default is none: sentinels are not authenticated.
+    pub fn sentinel_password(mut self, password: impl Into<String>) -> Self {
+        self.sentinel_password = Some(password.into());
         self
     }
     /// Sets the protocol. Default is [`Protocol::Resp2`].
@@ -218,6 +282,10 @@ impl Config {
     pub fn get_tls_roots(&self) -> &TlsRoots {
         &self.tls_roots
     }
+    /// The client certificate and key for mutual TLS.
+    pub fn get_tls_identity(&self) -> Option<&TlsIdentity> {
+        self.tls_identity.as_ref()
+    }
     /// The topology.
     pub fn topology(&self) -> &Topology {
         &self.topology
@@ -233,6 +301,14 @@ impl Config {
     /// The password.
     pub fn get_password(&self) -> Option<&str> {
         self.password.as_deref()
+    }
+    /// The ACL user name sent to sentinels.
+    pub fn get_sentinel_username(&self) -> Option<&str> {
+        self.sentinel_username.as_deref()
+    }
+    /// The password sent to sentinels.
+    pub fn get_sentinel_password(&self) -> Option<&str> {
+        self.sentinel_password.as_deref()
     }
     /// The protocol.
     pub fn get_protocol(&self) -> Protocol {

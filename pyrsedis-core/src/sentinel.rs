@@ -11,7 +11,7 @@ use crate::config::{Addr, Config, Topology};
 use crate::conn::Connection;
 use crate::convert::FromValue;
 use crate::pubsub::PubSub;
-use crate::resp::ServerErrorKind;
+use crate::resp::{ServerError, ServerErrorKind};
 use crate::{Client, Error, ErrorKind, Result, Value};
 
 /// The channel on which sentinels announce a new master.
@@ -202,24 +202,60 @@ impl Shared {
     }
 
     /// A plain configuration for talking to a sentinel: no database, no credentials of the
-    /// data nodes.
+    /// data nodes, but the sentinels' own (`sentinel_username`, `sentinel_password`).
     fn sentinel_config(&self, sentinel: &Addr) -> Config {
         let mut config = Config::new(sentinel.clone())
             .connect_timeout(self.template.connect_timeout)
             .response_timeout(Some(self.template.connect_timeout));
         config.limits = self.template.limits;
+        config.username = self.template.sentinel_username.clone();
+        config.password = self.template.sentinel_password.clone();
         config
     }
 
     /// Asks each sentinel in turn for the master and keeps the first answer whose server
     /// confirms with `ROLE` that it is a master.
+    ///
+    /// When every sentinel refused the client's credentials (`NOAUTH`, `WRONGPASS`), the error
+    /// is that server error (so [`Error::server_error`] tells an authentication failure from an
+    /// outage), its text saying that the sentinel credentials are the ones at fault.
     async fn resolve(&self) -> Result<Addr> {
         let mut problems = Vec::new();
+        let mut refused = 0;
+        let mut code = String::new();
         for sentinel in &self.sentinels {
             match self.ask(sentinel).await {
                 Ok(addr) => return Ok(addr),
-                Err(err) => problems.push(format!("{sentinel}: {err}")),
+                Err(Asked::Sentinel(err)) if is_auth_error(&err) => {
+                    refused += 1;
+                    if let Some(server) = err.server_error()
+                        && code.is_empty()
+                    {
+                        code = server.code().to_owned();
+                    }
+                    problems.push(format!("{sentinel}: {err}"));
+                }
+                Err(Asked::Sentinel(err) | Asked::Master(err)) => {
+                    problems.push(format!("{sentinel}: {err}"));
+                }
             }
+        }
+        if refused > 0 && refused == self.sentinels.len() {
+            let given = match (
+                &self.template.sentinel_username,
+                &self.template.sentinel_password,
+            ) {
+                (_, None) => "no sentinel password was given",
+                (None, Some(_)) => "the sentinel password was refused",
+                (Some(_), Some(_)) => "the sentinel user name and password were refused",
+            };
+            return Err(Error::from(ServerError::new(format!(
+                "{code} the sentinels of {:?} require authentication and {given} \
+                 (sentinel_password / sentinel_username in the URL, or \
+                 Config::sentinel_password): {}",
+                self.master,
+                problems.join("; ")
+            ))));
         }
         Err(Error::new(
             ErrorKind::Io,
@@ -231,15 +267,23 @@ impl Shared {
         ))
     }
 
-    async fn ask(&self, sentinel: &Addr) -> Result<Addr> {
-        let mut conn = Connection::connect(&self.sentinel_config(sentinel)).await?;
+    async fn ask(&self, sentinel: &Addr) -> std::result::Result<Addr, Asked> {
+        let mut conn = Connection::connect(&self.sentinel_config(sentinel))
+            .await
+            .map_err(Asked::Sentinel)?;
         let reply = conn
             .send(
                 &cmd("SENTINEL")
                     .arg("get-master-addr-by-name")
                     .arg(&self.master),
             )
-            .await?;
+            .await
+            .map_err(Asked::Sentinel)?;
+        self.check_master(reply).await.map_err(Asked::Master)
+    }
+
+    /// Checks with `ROLE` that the server a sentinel named is a master.
+    async fn check_master(&self, reply: Value) -> Result<Addr> {
         let (host, port): (String, u16) = match reply {
             Value::Nil => {
                 return Err(Error::new(
@@ -270,6 +314,22 @@ impl Shared {
         }
         Ok(addr)
     }
+}
+
+/// Which step of asking a sentinel failed.
+enum Asked {
+    /// Talking to the sentinel.
+    Sentinel(Error),
+    /// Checking the master it named.
+    Master(Error),
+}
+
+/// Whether a server refused the connection's credentials (or wanted some).
+fn is_auth_error(err: &Error) -> bool {
+    matches!(
+        err.server_error().map(ServerError::kind),
+        Some(ServerErrorKind::NoAuth | ServerErrorKind::WrongPass)
+    )
 }
 
 /// The `+switch-master` watcher: subscribed on one sentinel at a time (the next one when that

@@ -12,8 +12,11 @@
 //! percent-decoded. Parameters: `db`, `protocol` (`2`, `3`, `resp2`, `resp3`), `client_name`
 //! (or `name`), `connect_timeout` and `response_timeout` (or `timeout`; seconds, or with an
 //! `ms`/`s` suffix), `user`/`username`, `password`, `pool_size`, `idle_timeout`, `tls_ca_file`
-//! (a PEM file of the CAs `rediss://` trusts; Mozilla's roots otherwise), and for clusters
-//! `read_from_replicas` (`true`/`false`, `yes`/`no`, `1`/`0`). An unknown
+//! (a PEM file of the CAs `rediss://` trusts; Mozilla's roots otherwise), `tls_cert_file` and
+//! `tls_key_file` (together: the PEM client certificate chain and key for mutual TLS), for
+//! clusters `read_from_replicas` (`true`/`false`, `yes`/`no`, `1`/`0`), and for sentinels
+//! `sentinel_username` and `sentinel_password` (the sentinels' own credentials, sent only to
+//! them; the user and password before the `@` are the master's). An unknown
 //! parameter is an error, so a typo does not silently change nothing.
 //!
 //! ```
@@ -133,19 +136,38 @@ fn bad(url: &str, why: &str) -> Error {
     Error::config(format!("invalid URL {:?}: {why}", redact(url)))
 }
 
-/// The URL with any password replaced by `***`, for messages.
+/// The URL with any password (before the `@` or in a `password`, `pass` or
+/// `sentinel_password` parameter) replaced by `***`, for messages.
 fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+    let (url, query) = match url.split_once('?') {
+        Some((u, q)) => (u, Some(q)),
+        None => (url, None),
     };
-    match rest.rfind('@') {
-        Some(at) => {
-            let info = &rest[..at];
-            let user = info.split_once(':').map_or("", |(u, _)| u);
-            format!("{scheme}://{user}:***@{}", &rest[at + 1..])
-        }
+    let mut out = match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rfind('@') {
+            Some(at) => {
+                let info = &rest[..at];
+                let user = info.split_once(':').map_or("", |(u, _)| u);
+                format!("{scheme}://{user}:***@{}", &rest[at + 1..])
+            }
+            None => url.to_owned(),
+        },
         None => url.to_owned(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if matches!(key, "password" | "pass" | "sentinel_password") => {
+                    format!("{key}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
+    out
 }
 
 fn non_empty(s: String) -> Option<String> {
@@ -214,6 +236,8 @@ fn parse_db(db: &str, url: &str) -> Result<i64> {
 }
 
 fn apply_query(config: &mut Config, query: &str, url: &str) -> Result<()> {
+    let mut cert_file = None;
+    let mut key_file = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode(key, url)?;
@@ -239,6 +263,10 @@ fn apply_query(config: &mut Config, query: &str, url: &str) -> Result<()> {
             "tls_ca_file" => {
                 config.tls_roots = crate::config::TlsRoots::File(PathBuf::from(value));
             }
+            "tls_cert_file" => cert_file = Some(PathBuf::from(value)),
+            "tls_key_file" => key_file = Some(PathBuf::from(value)),
+            "sentinel_username" => config.sentinel_username = non_empty(value),
+            "sentinel_password" => config.sentinel_password = Some(value),
             "read_from_replicas" => {
                 config.read_from_replicas = match value.to_ascii_lowercase().as_str() {
                     "true" | "yes" | "1" | "on" => true,
@@ -268,10 +296,22 @@ fn apply_query(config: &mut Config, query: &str, url: &str) -> Result<()> {
                 return Err(bad(
                     url,
                     &format!(
-                        "the parameter {other:?} is unknown (known: db, protocol, client_name, user, password, connect_timeout, response_timeout, idle_timeout, pool_size, tls_ca_file, read_from_replicas)"
+                        "the parameter {other:?} is unknown (known: db, protocol, client_name, user, password, connect_timeout, response_timeout, idle_timeout, pool_size, tls_ca_file, tls_cert_file, tls_key_file, read_from_replicas, sentinel_username, sentinel_password)"
                     ),
                 ));
             }
+        }
+    }
+    match (cert_file, key_file) {
+        (Some(cert), Some(key)) => {
+            config.tls_identity = Some(crate::config::TlsIdentity::File { cert, key });
+        }
+        (None, None) => {}
+        _ => {
+            return Err(bad(
+                url,
+                "tls_cert_file and tls_key_file must be given together (the client certificate and its key)",
+            ));
         }
     }
     Ok(())
@@ -432,6 +472,15 @@ mod tests {
         let err = parse("redis://u:hunter2@h:bad").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
         assert!(err.to_string().contains("u:***@h:bad"), "{err}");
+        let err =
+            parse("redis+sentinel://s:x/m?password=hunter2&sentinel_password=hunter3&pass=hunter4")
+                .unwrap_err();
+        let shown = err.to_string();
+        assert!(!shown.contains("hunter"), "{err}");
+        assert!(
+            shown.contains("?password=***&sentinel_password=***&pass=***"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -466,6 +515,52 @@ mod tests {
         );
         assert_eq!((c.get_db(), c.get_password()), (3, Some("pw")));
         assert!(parse("redis+sentinel://s1").is_err());
+    }
+
+    #[test]
+    fn sentinel_credentials_are_separate_from_the_masters_and_percent_decoded() {
+        let c = parse(
+            "redis+sentinel://app:mpw@s1/mymaster?sentinel_username=sent%20u&sentinel_password=s%40pw%26x",
+        )
+        .unwrap();
+        assert_eq!(
+            (c.get_username(), c.get_password()),
+            (Some("app"), Some("mpw"))
+        );
+        assert_eq!(c.get_sentinel_username(), Some("sent u"));
+        assert_eq!(c.get_sentinel_password(), Some("s@pw&x"));
+        let c = parse("redis+sentinel://:mpw@s1/mymaster").unwrap();
+        assert_eq!(
+            (c.get_sentinel_username(), c.get_sentinel_password()),
+            (None, None)
+        );
+        let c = parse("redis+sentinel://s1/m?sentinel_username=&sentinel_password=").unwrap();
+        assert_eq!(
+            (c.get_sentinel_username(), c.get_sentinel_password()),
+            (None, Some(""))
+        );
+    }
+
+    #[test]
+    fn tls_client_certificate_files_come_as_a_pair() {
+        use crate::config::TlsIdentity;
+        let c = parse("rediss://h?tls_cert_file=%2Fc%20x.pem&tls_key_file=/k.pem").unwrap();
+        assert_eq!(
+            c.get_tls_identity(),
+            Some(&TlsIdentity::File {
+                cert: PathBuf::from("/c x.pem"),
+                key: PathBuf::from("/k.pem")
+            })
+        );
+        assert_eq!(parse("rediss://h").unwrap().get_tls_identity(), None);
+        for url in [
+            "rediss://h?tls_cert_file=/c.pem",
+            "rediss://h?tls_key_file=/k.pem",
+        ] {
+            let err = parse(url).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+            assert!(err.to_string().contains("together"), "{err}");
+        }
     }
 
     #[test]

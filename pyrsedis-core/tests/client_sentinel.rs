@@ -11,10 +11,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pyrsedis_core::config::Addr;
-use pyrsedis_core::{Client, SentinelClient, cmd};
+use pyrsedis_core::resp::ServerErrorKind;
+use pyrsedis_core::{Client, ErrorKind, SentinelClient, cmd};
 use test_support::{Ready, RedisServer, ServerBuilder, ServerProcess, resp_roundtrip};
 
 fn sentinel(master_port: u16) -> ServerProcess {
+    sentinel_with(master_port, "")
+}
+
+/// A sentinel monitoring `mymaster`, with more lines for its sentinel.conf.
+fn sentinel_with(master_port: u16, extra_conf: &str) -> ServerProcess {
+    let extra_conf = extra_conf.to_owned();
     ServerBuilder::new("redis-server")
         .args(move |port, dir| {
             let conf = dir.join("sentinel.conf");
@@ -22,14 +29,16 @@ fn sentinel(master_port: u16) -> ServerProcess {
                 "port {port}\nbind 127.0.0.1\ndir {}\n\
                  sentinel monitor mymaster 127.0.0.1 {master_port} 2\n\
                  sentinel down-after-milliseconds mymaster 1000\n\
-                 sentinel failover-timeout mymaster 5000\n",
+                 sentinel failover-timeout mymaster 5000\n{extra_conf}",
                 dir.display()
             );
             std::fs::write(&conf, text).unwrap();
             vec![conf.to_string_lossy().into_owned(), "--sentinel".to_owned()]
         })
         .ready(Ready::Probe(Arc::new(|addr| {
-            resp_roundtrip(addr, b"PING\r\n").is_ok_and(|r| r.starts_with(b"+PONG"))
+            // A sentinel with `requirepass` answers NOAUTH: it is up all the same.
+            resp_roundtrip(addr, b"PING\r\n")
+                .is_ok_and(|r| r.starts_with(b"+PONG") || r.starts_with(b"-NOAUTH"))
         })))
         .start()
         .unwrap()
@@ -107,11 +116,45 @@ async fn an_unknown_master_name_is_a_clear_error() {
 
 /// A master, its replica (synced) and three sentinels that know both.
 async fn deployment() -> (RedisServer, RedisServer, Vec<ServerProcess>, String) {
-    let master = RedisServer::start();
+    deployment_with(None).await
+}
+
+/// The passwords of a deployment whose master and sentinels require authentication.
+struct Passwords {
+    master: &'static str,
+    sentinel: &'static str,
+}
+
+/// [`deployment`], with a master (and replica) password and a different password on every
+/// sentinel when `auth` is given; the URL then carries only the master's password.
+async fn deployment_with(
+    auth: Option<&Passwords>,
+) -> (RedisServer, RedisServer, Vec<ServerProcess>, String) {
+    let mut master_args: Vec<String> = Vec::new();
+    let mut sentinel_conf = String::new();
+    let mut master_userinfo = String::new();
+    let mut sentinel_query = String::new();
+    if let Some(auth) = auth {
+        // The replica authenticates to the master, and is promoted with the same password.
+        master_args = ["--requirepass", auth.master, "--masterauth", auth.master]
+            .map(str::to_owned)
+            .to_vec();
+        // `requirepass` guards the sentinel from clients and from the other sentinels alike.
+        sentinel_conf = format!(
+            "sentinel auth-pass mymaster {}\nrequirepass {}\n",
+            auth.master, auth.sentinel
+        );
+        master_userinfo = format!(":{}@", auth.master);
+        sentinel_query = format!("?sentinel_password={}", auth.sentinel);
+    }
+    let args: Vec<&str> = master_args.iter().map(String::as_str).collect();
+    let master = RedisServer::start_with(&args).unwrap();
     let master_port = master.addr().port();
-    let replica =
-        RedisServer::start_with(&["--replicaof", "127.0.0.1", &master_port.to_string()]).unwrap();
-    let direct = Client::open(&replica.url()).unwrap();
+    let port = master_port.to_string();
+    let mut replica_args = args.clone();
+    replica_args.extend(["--replicaof", "127.0.0.1", &port]);
+    let replica = RedisServer::start_with(&replica_args).unwrap();
+    let direct = Client::open(&with_userinfo(&replica.url(), &master_userinfo)).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let info: String = direct.info_section("replication").await.unwrap();
@@ -121,10 +164,17 @@ async fn deployment() -> (RedisServer, RedisServer, Vec<ServerProcess>, String) 
         assert!(Instant::now() < deadline, "the replica did not sync");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let sentinels: Vec<ServerProcess> = (0..3).map(|_| sentinel(master_port)).collect();
+    let sentinels: Vec<ServerProcess> = (0..3)
+        .map(|_| sentinel_with(master_port, &sentinel_conf))
+        .collect();
     // Every sentinel must know the replica before it can promote it.
     for s in &sentinels {
-        let c = Client::open(&format!("redis://{}", s.addr())).unwrap();
+        let c = Client::open(&format!(
+            "redis://{}{}",
+            s.addr(),
+            sentinel_query.replace("sentinel_", "")
+        ))
+        .unwrap();
         loop {
             let replicas = c
                 .send(&cmd("SENTINEL").arg("REPLICAS").arg("mymaster"))
@@ -138,12 +188,17 @@ async fn deployment() -> (RedisServer, RedisServer, Vec<ServerProcess>, String) 
         }
     }
     let url = format!(
-        "redis+sentinel://{},{},{}/mymaster",
+        "redis+sentinel://{master_userinfo}{},{},{}/mymaster{sentinel_query}",
         sentinels[0].addr(),
         sentinels[1].addr(),
         sentinels[2].addr()
     );
     (master, replica, sentinels, url)
+}
+
+/// `redis://host:port` with `userinfo` (`:password@`, or empty) put before the host.
+fn with_userinfo(url: &str, userinfo: &str) -> String {
+    url.replacen("://", &format!("://{userinfo}"), 1)
 }
 
 fn tcp(port: u16) -> Option<Addr> {
@@ -220,4 +275,131 @@ async fn a_readonly_reply_from_a_demoted_master_triggers_re_resolution() {
     assert_eq!(client.incr("counter", 1).await.unwrap(), 2);
     assert_eq!(client.master_addr(), tcp(replica.addr().port()));
     assert_eq!(client.switch_events(), 0);
+}
+
+/// Sentinels with `requirepass` need their own password, different from the master's: with it
+/// the master is found (and checked with `ROLE` using the master's password) and a failover is
+/// followed through the authenticated `+switch-master` watcher; without it, or with a wrong
+/// one, the error is an authentication error that names the sentinel credentials.
+#[tokio::test]
+async fn password_protected_sentinels_are_reached_with_their_own_password() {
+    let auth = Passwords {
+        master: "master-pw",
+        sentinel: "sentinel-pw",
+    };
+    let (mut master, replica, sentinels, url) = deployment_with(Some(&auth)).await;
+    let hosts = format!(
+        "{},{},{}",
+        sentinels[0].addr(),
+        sentinels[1].addr(),
+        sentinels[2].addr()
+    );
+
+    // No sentinel password: every sentinel answers NOAUTH.
+    let missing = SentinelClient::open(&format!("redis+sentinel://:master-pw@{hosts}/mymaster"))
+        .unwrap()
+        .watch_failovers(false);
+    let err = missing.ping().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server, "{err}");
+    assert_eq!(
+        err.server_error().unwrap().kind(),
+        ServerErrorKind::NoAuth,
+        "{err}"
+    );
+    assert!(err.to_string().contains("sentinel_password"), "{err}");
+    assert!(err.to_string().contains("no sentinel password"), "{err}");
+    assert_eq!(missing.master_addr(), None);
+
+    // The master's password is not the sentinels' (nor is any other wrong one).
+    for wrong in ["master-pw", "nope"] {
+        let client = SentinelClient::open(&format!(
+            "redis+sentinel://:master-pw@{hosts}/mymaster?sentinel_password={wrong}"
+        ))
+        .unwrap()
+        .watch_failovers(false);
+        let err = client.ping().await.unwrap_err();
+        assert_eq!(
+            err.server_error().map(|e| e.kind()),
+            Some(ServerErrorKind::WrongPass),
+            "{err}"
+        );
+        assert!(
+            !err.to_string().contains(wrong),
+            "the password is not shown: {err}"
+        );
+    }
+
+    // The right sentinel password but no master password: the sentinels answer, the master's
+    // ROLE check does not, and that is not reported as a sentinel authentication failure.
+    let no_master_pw = SentinelClient::open(&format!(
+        "redis+sentinel://{hosts}/mymaster?sentinel_password=sentinel-pw"
+    ))
+    .unwrap()
+    .watch_failovers(false);
+    let err = no_master_pw.ping().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert!(err.to_string().contains("NOAUTH"), "{err}");
+    assert!(!err.to_string().contains("sentinel_password"), "{err}");
+
+    // The right credentials for both.
+    let client = SentinelClient::open(&url).unwrap();
+    assert_eq!(client.incr("counter", 1).await.unwrap(), 1);
+    assert_eq!(client.master_addr(), tcp(master.addr().port()));
+    let synced: i64 = client.query(&cmd("WAIT").arg(1).arg(5000)).await.unwrap();
+    assert_eq!(synced, 1);
+
+    // The watcher subscribes with the sentinel password too: it sees the failover with no call.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    master.process().kill();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.master_addr() != tcp(replica.addr().port()) {
+        assert!(
+            Instant::now() < deadline,
+            "no +switch-master acted on after 30 s (master: {:?})",
+            client.master_addr()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(client.switch_events(), 1);
+    assert_eq!(client.incr("counter", 1).await.unwrap(), 2);
+}
+
+/// A sentinel ACL user: `sentinel_username` and `sentinel_password` log in as that user, the
+/// default user's password does not belong to it.
+#[tokio::test]
+async fn a_sentinel_acl_user_logs_in_with_sentinel_username() {
+    let master = RedisServer::start();
+    let s = sentinel_with(
+        master.addr().port(),
+        "requirepass default-pw\nuser watcher on >watcher-pw allcommands allchannels\n",
+    );
+    let base = format!("redis+sentinel://{}/mymaster", s.addr());
+    let client = SentinelClient::open(&format!(
+        "{base}?sentinel_username=watcher&sentinel_password=watcher-pw"
+    ))
+    .unwrap()
+    .watch_failovers(false);
+    assert_eq!(client.ping().await.unwrap(), "PONG");
+    assert_eq!(client.master_addr(), tcp(master.addr().port()));
+
+    let wrong = SentinelClient::open(&format!(
+        "{base}?sentinel_username=watcher&sentinel_password=default-pw"
+    ))
+    .unwrap()
+    .watch_failovers(false);
+    let err = wrong.ping().await.unwrap_err();
+    assert_eq!(
+        err.server_error().map(|e| e.kind()),
+        Some(ServerErrorKind::WrongPass),
+        "{err}"
+    );
+    assert!(err.to_string().contains("user name and password"), "{err}");
+
+    // The same credentials set through Config rather than the URL.
+    let config = pyrsedis_core::Config::from_url(&base)
+        .unwrap()
+        .sentinel_username("watcher")
+        .sentinel_password("watcher-pw");
+    let client = SentinelClient::new(config).unwrap().watch_failovers(false);
+    assert_eq!(client.ping().await.unwrap(), "PONG");
 }

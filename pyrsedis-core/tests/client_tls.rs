@@ -6,9 +6,12 @@
 )]
 
 use bytes::Bytes;
-use pyrsedis_core::config::{Protocol, TlsRoots};
+use pyrsedis_core::config::{Protocol, TlsIdentity, TlsRoots};
 use pyrsedis_core::{Client, Config, ErrorKind};
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair,
+};
 use test_support::RedisServer;
 
 struct TlsServer {
@@ -16,13 +19,29 @@ struct TlsServer {
     tls_port: u16,
     ca_pem: String,
     ca_file: std::path::PathBuf,
+    /// A client certificate signed by the same CA, its key, and both as files.
+    client_cert_pem: String,
+    client_key_pem: String,
+    client_cert_file: std::path::PathBuf,
+    client_key_file: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
 fn tls_server() -> TlsServer {
+    tls_server_with(false)
+}
+
+/// A TLS server; with `auth_clients` it demands a client certificate signed by its CA.
+fn tls_server_with(auth_clients: bool) -> TlsServer {
     let dir = tempfile::tempdir().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // OpenSSL (which checks client certificates) takes a certificate whose subject equals its
+    // issuer for self-signed, so the CA and the client need names of their own (rcgen gives
+    // every certificate the same default name).
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "pyrsedis test CA");
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
     let server_key = KeyPair::generate().unwrap();
     let server_params =
@@ -36,6 +55,16 @@ fn tls_server() -> TlsServer {
     let ca_file = write("ca.pem", &ca.pem());
     let cert_file = write("server.pem", &server_cert.pem());
     let key_file = write("server.key", &server_key.serialize_pem());
+    let client_key = KeyPair::generate().unwrap();
+    let mut client_params =
+        CertificateParams::new(vec!["pyrsedis-test-client".to_owned()]).unwrap();
+    client_params
+        .distinguished_name
+        .push(DnType::CommonName, "pyrsedis test client");
+    client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let client_cert = client_params.signed_by(&client_key, &ca).unwrap();
+    let client_cert_file = write("client.pem", &client_cert.pem());
+    let client_key_file = write("client.key", &client_key.serialize_pem());
     let tls_port = test_support::free_port().unwrap();
     let port = tls_port.to_string();
     let server = RedisServer::start_with(&[
@@ -48,7 +77,7 @@ fn tls_server() -> TlsServer {
         "--tls-ca-cert-file",
         &ca_file,
         "--tls-auth-clients",
-        "no",
+        if auth_clients { "yes" } else { "no" },
     ])
     .unwrap();
     TlsServer {
@@ -56,6 +85,10 @@ fn tls_server() -> TlsServer {
         tls_port,
         ca_pem: ca.pem(),
         ca_file: ca_file.into(),
+        client_cert_pem: client_cert.pem(),
+        client_key_pem: client_key.serialize_pem(),
+        client_cert_file: client_cert_file.into(),
+        client_key_file: client_key_file.into(),
         _dir: dir,
     }
 }
@@ -112,4 +145,91 @@ async fn an_untrusted_certificate_is_refused() {
     );
     let err = Client::open(&url).unwrap().ping().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+}
+
+/// Mutual TLS: a server started with `--tls-auth-clients yes` accepts a client presenting a
+/// certificate signed by its CA (given as files in the URL, or as PEM in memory) and refuses one
+/// presenting none.
+#[tokio::test]
+async fn a_client_certificate_is_presented_when_the_server_demands_one() {
+    let s = tls_server_with(true);
+    let url = format!(
+        "rediss://localhost:{}?tls_ca_file={}&tls_cert_file={}&tls_key_file={}",
+        s.tls_port,
+        s.ca_file.display(),
+        s.client_cert_file.display(),
+        s.client_key_file.display()
+    );
+    let client = Client::open(&url).unwrap();
+    client.set("mtls", "yes").await.unwrap();
+    assert_eq!(
+        client.get("mtls").await.unwrap(),
+        Some(Bytes::from_static(b"yes"))
+    );
+
+    let base = Config::from_url(&format!("rediss://127.0.0.1:{}?protocol=3", s.tls_port))
+        .unwrap()
+        .tls_roots(TlsRoots::Pem(s.ca_pem.clone().into_bytes()));
+    let with_cert = base.clone().tls_identity(TlsIdentity::Pem {
+        cert: s.client_cert_pem.clone().into_bytes(),
+        key: s.client_key_pem.clone().into_bytes(),
+    });
+    let client = Client::new(with_cert).unwrap();
+    assert_eq!(
+        client.get("mtls").await.unwrap(),
+        Some(Bytes::from_static(b"yes"))
+    );
+
+    // No client certificate: the server ends the handshake, and the error says why.
+    let err = Client::new(base).unwrap().ping().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn unusable_client_certificates_are_clear_errors() {
+    let s = tls_server_with(true);
+    let base = Config::from_url(&format!("rediss://127.0.0.1:{}", s.tls_port))
+        .unwrap()
+        .tls_roots(TlsRoots::File(s.ca_file.clone()));
+    let cases = [
+        (
+            TlsIdentity::File {
+                cert: s.client_cert_file.clone(),
+                key: s.client_cert_file.with_file_name("missing.key"),
+            },
+            "could not read the client key file",
+        ),
+        (
+            TlsIdentity::Pem {
+                cert: b"not a certificate".to_vec(),
+                key: s.client_key_pem.clone().into_bytes(),
+            },
+            "holds no certificate",
+        ),
+        (
+            TlsIdentity::Pem {
+                cert: s.client_cert_pem.clone().into_bytes(),
+                key: s.client_cert_pem.clone().into_bytes(),
+            },
+            "no usable private key",
+        ),
+    ];
+    for (identity, expected) in cases {
+        let shown = format!("{identity:?}");
+        assert!(
+            !shown.contains("PRIVATE KEY"),
+            "the key is not shown: {shown}"
+        );
+        let err = Client::new(base.clone().tls_identity(identity))
+            .unwrap()
+            .ping()
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+        assert!(err.to_string().contains(expected), "{err}");
+    }
 }

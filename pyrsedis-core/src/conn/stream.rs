@@ -7,13 +7,13 @@ use std::task::{Context, Poll};
 use std::sync::Arc;
 
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::config::{Addr, Config, TlsRoots};
+use crate::config::{Addr, Config, TlsIdentity, TlsRoots};
 
 /// A connected socket.
 #[derive(Debug)]
@@ -40,7 +40,10 @@ impl Stream {
                         format!("{host:?} is not a valid TLS server name"),
                     )
                 })?;
-                let connector = TlsConnector::from(Arc::new(client_config(&config.tls_roots)?));
+                let connector = TlsConnector::from(Arc::new(client_config(
+                    &config.tls_roots,
+                    config.tls_identity.as_ref(),
+                )?));
                 let tls = connector.connect(name, stream).await?;
                 Ok(Stream::Tls(Box::new(tls)))
             }
@@ -69,8 +72,48 @@ impl Stream {
     }
 }
 
-/// A rustls client configuration (ring provider) trusting `roots`.
-fn client_config(roots: &TlsRoots) -> io::Result<rustls::ClientConfig> {
+/// Reads a PEM file named in the configuration, saying which one failed.
+fn read_pem(path: &std::path::Path, what: &str) -> io::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("could not read the {what} file {}: {e}", path.display()),
+        )
+    })
+}
+
+/// The client certificate chain and key of `identity`, checked to be usable.
+fn client_identity(
+    identity: &TlsIdentity,
+) -> io::Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+    let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
+    let (cert, key) = match identity {
+        TlsIdentity::Pem { cert, key } => (cert.clone(), key.clone()),
+        TlsIdentity::File { cert, key } => (
+            read_pem(cert, "client certificate")?,
+            read_pem(key, "client key")?,
+        ),
+    };
+    let chain = CertificateDer::pem_slice_iter(&cert)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(format!("bad PEM in the client certificate: {e}")))?;
+    if chain.is_empty() {
+        return Err(invalid(
+            "the client certificate PEM holds no certificate".into(),
+        ));
+    }
+    // The error names no key material: the parser's message is about the PEM framing.
+    let key = PrivateKeyDer::from_pem_slice(&key)
+        .map_err(|e| invalid(format!("no usable private key in the client key PEM: {e}")))?;
+    Ok((chain, key))
+}
+
+/// A rustls client configuration (ring provider) trusting `roots`, presenting `identity` when
+/// the server asks for a client certificate.
+fn client_config(
+    roots: &TlsRoots,
+    identity: Option<&TlsIdentity>,
+) -> io::Result<rustls::ClientConfig> {
     let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
     let mut store = rustls::RootCertStore::empty();
     let pem = match roots {
@@ -79,12 +122,7 @@ fn client_config(roots: &TlsRoots) -> io::Result<rustls::ClientConfig> {
             None
         }
         TlsRoots::Pem(pem) => Some(pem.clone()),
-        TlsRoots::File(path) => Some(std::fs::read(path).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("could not read the CA file {}: {e}", path.display()),
-            )
-        })?),
+        TlsRoots::File(path) => Some(read_pem(path, "CA")?),
     };
     if let Some(pem) = pem {
         for cert in CertificateDer::pem_slice_iter(&pem) {
@@ -98,11 +136,21 @@ fn client_config(roots: &TlsRoots) -> io::Result<rustls::ClientConfig> {
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| invalid(e.to_string()))?
-        .with_root_certificates(store)
-        .with_no_client_auth())
+        .with_root_certificates(store);
+    match identity {
+        None => Ok(builder.with_no_client_auth()),
+        Some(identity) => {
+            let (chain, key) = client_identity(identity)?;
+            builder.with_client_auth_cert(chain, key).map_err(|e| {
+                invalid(format!(
+                    "the client certificate and key do not form a usable pair: {e}"
+                ))
+            })
+        }
+    }
 }
 
 impl AsyncRead for Stream {
