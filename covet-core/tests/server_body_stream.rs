@@ -32,22 +32,14 @@ fn streaming_server(
             "/count",
             handler::streaming(|mut req: Request| async move {
                 let mut body = req.take_body_stream().unwrap();
-                let (mut total, mut largest, mut pattern_ok) = (0usize, 0usize, true);
+                let mut tally = Tally::default();
                 loop {
                     match body.chunk().await {
-                        Ok(Some(piece)) => {
-                            pattern_ok &= piece
-                                .iter()
-                                .enumerate()
-                                .all(|(i, &b)| usize::from(b) == (total + i) % 251);
-                            total += piece.len();
-                            largest = largest.max(piece.len());
-                        }
-                        Ok(None) => break,
+                        Ok(Some(piece)) => tally.add(&piece),
+                        Ok(None) => return tally.answer(),
                         Err(e) => return Response::text(format!("handler saw: {e}")),
                     }
                 }
-                Response::text(format!("{total} {largest} {pattern_ok}"))
             }),
         )
         .unwrap();
@@ -56,22 +48,14 @@ fn streaming_server(
             "/count-blocking",
             handler::blocking_streaming(|mut req: Request| {
                 let mut body = req.take_body_stream().unwrap();
-                let (mut total, mut largest, mut pattern_ok) = (0usize, 0usize, true);
+                let mut tally = Tally::default();
                 loop {
                     match body.blocking_chunk() {
-                        Ok(Some(piece)) => {
-                            pattern_ok &= piece
-                                .iter()
-                                .enumerate()
-                                .all(|(i, &b)| usize::from(b) == (total + i) % 251);
-                            total += piece.len();
-                            largest = largest.max(piece.len());
-                        }
-                        Ok(None) => break,
+                        Ok(Some(piece)) => tally.add(&piece),
+                        Ok(None) => return tally.answer(),
                         Err(e) => return Response::text(format!("handler saw: {e}")),
                     }
                 }
-                Response::text(format!("{total} {largest} {pattern_ok}"))
             }),
         )
         .unwrap();
@@ -133,6 +117,43 @@ fn streaming_server(
         )
         .unwrap();
     (server, gate)
+}
+
+/// What the counting routes learn from the pieces of a body: the total, the largest piece,
+/// and whether every byte `i` was `i % 251`; answered as `<total> <largest> <pattern ok>`.
+struct Tally {
+    total: usize,
+    largest: usize,
+    pattern_ok: bool,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            total: 0,
+            largest: 0,
+            pattern_ok: true,
+        }
+    }
+}
+
+impl Tally {
+    fn add(&mut self, piece: &[u8]) {
+        let total = self.total;
+        self.pattern_ok &= piece
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| usize::from(b) == (total + i) % 251);
+        self.total += piece.len();
+        self.largest = self.largest.max(piece.len());
+    }
+
+    fn answer(&self) -> Response {
+        Response::text(format!(
+            "{} {} {}",
+            self.total, self.largest, self.pattern_ok
+        ))
+    }
 }
 
 fn pattern(from: usize, len: usize) -> Vec<u8> {
