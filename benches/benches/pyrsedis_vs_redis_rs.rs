@@ -2,7 +2,12 @@
 //!
 //! ```text
 //! cargo bench -p benches --bench pyrsedis_vs_redis_rs
+//! PYRSEDIS_BENCH=lrange PYRSEDIS_BENCH_ROUNDS=5 cargo bench -p benches --bench pyrsedis_vs_redis_rs
 //! ```
+//!
+//! `PYRSEDIS_BENCH` runs only the groups whose name contains one of its comma-separated words
+//! (`decode`, `falkordb`, `get`, `set`, `pipeline`, `mget`, `lrange`); `PYRSEDIS_BENCH_ROUNDS`
+//! sets the rounds (default 11).
 //!
 //! Decoding: identical byte buffers, each client's own decoder to its own owned value type.
 //! Round trips: one connection each to one redis-server on loopback, sequential commands.
@@ -27,7 +32,23 @@ use pyrsedis_core::resp::{Chunk, Decoder, Header, Sink, ValueSink};
 use pyrsedis_core::{BlockingClient, Client, Pipeline, cmd};
 use replies::array_of_bulks;
 
-const ROUNDS: usize = 11;
+/// Rounds per contest: `PYRSEDIS_BENCH_ROUNDS`, default 11.
+fn rounds() -> usize {
+    std::env::var("PYRSEDIS_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(11)
+}
+
+/// Whether the group `name` runs: `PYRSEDIS_BENCH` unset, or one of its words in `name`.
+fn selected(name: &str) -> bool {
+    match std::env::var("PYRSEDIS_BENCH") {
+        Err(_) => true,
+        Ok(words) => words
+            .split(',')
+            .any(|w| !w.is_empty() && name.to_ascii_lowercase().contains(&w.to_ascii_lowercase())),
+    }
+}
 
 /// Rows shaped like a FalkorDB compact result of 4 scalar columns.
 fn compact_rows(rows: usize) -> Vec<u8> {
@@ -53,7 +74,7 @@ fn timed(f: impl FnOnce()) -> Duration {
 
 fn decode_contest(name: &str, bytes: &[u8], typed_graph: bool) {
     let name = format!("{name} ({:.1} MB)", bytes.len() as f64 / 1e6);
-    let mut contest = Contest::new(name, ROUNDS);
+    let mut contest = Contest::new(name, rounds());
     contest.contender("redis-rs 1.2.1", || {
         timed(|| {
             black_box(redis::parse_redis_value(black_box(bytes)).unwrap());
@@ -130,7 +151,7 @@ fn falkordb_capture_contest() {
         "decode: captured FalkorDB reply, 10k nodes ({:.2} MB)",
         bytes.len() as f64 / 1e6
     );
-    let mut contest = Contest::new(name, ROUNDS);
+    let mut contest = Contest::new(name, rounds());
     contest.contender("redis-rs 1.2.1 (to its Value)", || {
         timed(|| {
             black_box(redis::parse_redis_value(black_box(&bytes)).unwrap());
@@ -155,18 +176,34 @@ fn falkordb_capture_contest() {
 }
 
 fn main() {
-    decode_contest(
-        "decode: array of 1M bulk strings",
-        &array_of_bulks(1_000_000),
-        false,
-    );
-    decode_contest(
-        "decode: 100k compact rows x 4 columns",
-        &compact_rows(100_000),
-        true,
-    );
-
-    falkordb_capture_contest();
+    if selected("decode: array") {
+        decode_contest(
+            "decode: array of 1M bulk strings",
+            &array_of_bulks(1_000_000),
+            false,
+        );
+    }
+    if selected("decode: compact rows") {
+        decode_contest(
+            "decode: 100k compact rows x 4 columns",
+            &compact_rows(100_000),
+            true,
+        );
+    }
+    if selected("decode: falkordb") {
+        falkordb_capture_contest();
+    }
+    let server_groups = [
+        "GET round trips",
+        "SET round trips",
+        "pipeline of 1000 SET",
+        "MGET of 10k keys",
+        "LRANGE of 1M",
+        "LRANGE of 3M",
+    ];
+    if !server_groups.iter().any(|group| selected(group)) {
+        return;
+    }
 
     let server = test_support::RedisServer::start();
     let url = server.url();
@@ -191,9 +228,12 @@ fn main() {
 
     const N: usize = 2000;
     for (label, get) in [("GET", true), ("SET", false)] {
+        if !selected(&format!("{label} round trips")) {
+            continue;
+        }
         let mut contest = Contest::new(
             format!("{N} sequential {label} round trips (16-byte value)"),
-            ROUNDS,
+            rounds(),
         );
         contest.contender("redis-rs 1.2.1 (sync Connection)", || {
             timed(|| {
@@ -265,14 +305,29 @@ fn main() {
         println!("{}", contest.run().to_markdown());
     }
 
-    let mut contest = Contest::new("pipeline of 1000 SET", ROUNDS);
+    if selected("pipeline of 1000 SET") {
+        pipeline_contest(&ours, &mut theirs, &rt);
+    }
+    if selected("MGET of 10k keys") {
+        mget_contest(&ours, &ours_blocking, &mut theirs, &rt);
+    }
+    for n in [1_000_000, 3_000_000] {
+        if selected(&format!("LRANGE of {}M", n / 1_000_000)) {
+            lrange_contest(&server, &ours, &ours_blocking, &mut theirs, &rt, n);
+        }
+    }
+}
+
+/// A pipeline of 1000 SET, one write and one read each.
+fn pipeline_contest(ours: &Client, theirs: &mut redis::Connection, rt: &tokio::runtime::Runtime) {
+    let mut contest = Contest::new("pipeline of 1000 SET", rounds());
     contest.contender("redis-rs 1.2.1", || {
         timed(|| {
             let mut pipe = redis::pipe();
             for i in 0..1000 {
                 pipe.cmd("SET").arg(format!("p:{i}")).arg(i).ignore();
             }
-            pipe.query::<()>(&mut theirs).unwrap();
+            pipe.query::<()>(theirs).unwrap();
         })
     });
     contest.contender("pyrsedis-core", || {
@@ -285,20 +340,28 @@ fn main() {
         })
     });
     println!("{}", contest.run().to_markdown());
+}
 
+/// MGET of 10k keys holding 16-byte values.
+fn mget_contest(
+    ours: &Client,
+    ours_blocking: &BlockingClient,
+    theirs: &mut redis::Connection,
+    rt: &tokio::runtime::Runtime,
+) {
     let keys: Vec<String> = (0..10_000).map(|i| format!("m:{i}")).collect();
     let pairs: Vec<(String, String)> = keys
         .iter()
         .map(|k| (k.clone(), "0123456789abcdef".into()))
         .collect();
     ours_blocking.mset(&pairs).unwrap();
-    let mut contest = Contest::new("MGET of 10k keys", ROUNDS);
+    let mut contest = Contest::new("MGET of 10k keys", rounds());
     contest.contender("redis-rs 1.2.1", || {
         timed(|| {
             black_box(
                 redis::cmd("MGET")
                     .arg(&keys)
-                    .query::<Vec<Option<Vec<u8>>>>(&mut theirs)
+                    .query::<Vec<Option<Vec<u8>>>>(theirs)
                     .unwrap(),
             );
         })
@@ -309,10 +372,6 @@ fn main() {
         })
     });
     println!("{}", contest.run().to_markdown());
-
-    for n in [1_000_000, 3_000_000] {
-        lrange_contest(&server, &ours, &ours_blocking, &mut theirs, &rt, n);
-    }
 }
 
 /// A [`Sink`] that keeps only the total length of the bulk strings: the cheapest object a
@@ -368,7 +427,7 @@ fn lrange_contest(
         n / 1_000_000,
         expected_len as f64 / 1e6
     );
-    let mut contest = Contest::new(name, ROUNDS);
+    let mut contest = Contest::new(name, rounds());
     contest.contender("raw socket (read the bytes only)", || {
         timed(|| {
             raw.write_all(&request).unwrap();

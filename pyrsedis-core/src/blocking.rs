@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
+use crate::resp::Blob;
 use tokio::runtime::Runtime;
 
 use crate::client::{Client, Pipeline};
@@ -140,12 +140,12 @@ impl BlockingClient {
     }
 
     /// `BLPOP`; see [`Client::blpop`].
-    pub fn blpop<K: ToArgs>(&self, keys: K, timeout: Duration) -> Result<Option<(Bytes, Bytes)>> {
+    pub fn blpop<K: ToArgs>(&self, keys: K, timeout: Duration) -> Result<Option<(Blob, Blob)>> {
         block_on(self.inner.blpop(keys, timeout))?
     }
 
     /// `BRPOP`; see [`Client::brpop`].
-    pub fn brpop<K: ToArgs>(&self, keys: K, timeout: Duration) -> Result<Option<(Bytes, Bytes)>> {
+    pub fn brpop<K: ToArgs>(&self, keys: K, timeout: Duration) -> Result<Option<(Blob, Blob)>> {
         block_on(self.inner.brpop(keys, timeout))?
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use crate::resp::Blob;
 
 use crate::Result;
 use crate::cmd::{Cmd, ToArgs, cmd};
@@ -94,7 +94,7 @@ impl Client {
         &self,
         keys: K,
         timeout: Duration,
-    ) -> Result<Option<(Bytes, Bytes)>> {
+    ) -> Result<Option<(Blob, Blob)>> {
         let command = cmd("BLPOP").arg(keys).arg(timeout.as_secs_f64());
         Option::from_value(self.send_blocking(&command, timeout).await?)
     }
@@ -104,7 +104,7 @@ impl Client {
         &self,
         keys: K,
         timeout: Duration,
-    ) -> Result<Option<(Bytes, Bytes)>> {
+    ) -> Result<Option<(Blob, Blob)>> {
         let command = cmd("BRPOP").arg(keys).arg(timeout.as_secs_f64());
         Option::from_value(self.send_blocking(&command, timeout).await?)
     }

@@ -181,6 +181,12 @@ impl ToArgs for Bytes {
     }
 }
 
+impl ToArgs for crate::resp::Blob {
+    fn write_args(&self, out: &mut Cmd) {
+        out.push_bytes(self);
+    }
+}
+
 impl ToArgs for std::ffi::OsStr {
     fn write_args(&self, out: &mut Cmd) {
         use std::os::unix::ffi::OsStrExt;

@@ -5,6 +5,7 @@ use std::hash::Hash;
 
 use bytes::Bytes;
 
+use crate::resp::Blob;
 use crate::{Error, Result, Value};
 
 /// A type a reply can be converted into.
@@ -98,31 +99,41 @@ impl FromValue for f64 {
     }
 }
 
+impl FromValue for Blob {
+    fn from_value(value: Value) -> Result<Self> {
+        match plain(value)? {
+            Value::Bulk(b) | Value::Simple(b) => Ok(b),
+            Value::BigNumber(b) => Ok(Blob::from(b)),
+            Value::Verbatim { text, .. } => Ok(Blob::from(text)),
+            Value::Int(n) => Ok(Blob::from(n.to_string())),
+            Value::Double(d) => Ok(Blob::from(crate::resp::format_double(d))),
+            v => Err(Error::type_mismatch("a string", &v)),
+        }
+    }
+}
+
 impl FromValue for Bytes {
     fn from_value(value: Value) -> Result<Self> {
         match plain(value)? {
-            Value::Bulk(b) | Value::Simple(b) | Value::BigNumber(b) => Ok(b),
-            Value::Verbatim { text, .. } => Ok(text),
-            Value::Int(n) => Ok(Bytes::from(n.to_string())),
-            Value::Double(d) => Ok(Bytes::from(crate::resp::format_double(d))),
-            v => Err(Error::type_mismatch("a string", &v)),
+            Value::BigNumber(b) | Value::Verbatim { text: b, .. } => Ok(b),
+            v => Blob::from_value(v).map(Blob::into_bytes),
         }
     }
 }
 
 impl FromValue for Vec<u8> {
     fn from_value(value: Value) -> Result<Self> {
-        Bytes::from_value(value).map(|b| b.to_vec())
+        Blob::from_value(value).map(Blob::into_vec)
     }
 }
 
 impl FromValue for String {
     fn from_value(value: Value) -> Result<Self> {
-        let bytes = Bytes::from_value(value)?;
-        String::from_utf8(bytes.to_vec()).map_err(|_| {
+        let bytes = Blob::from_value(value)?.into_vec();
+        String::from_utf8(bytes).map_err(|_| {
             Error::new(
                 crate::ErrorKind::TypeMismatch,
-                "the reply is not UTF-8; ask for Bytes or Vec<u8> instead of String",
+                "the reply is not UTF-8; ask for Blob, Bytes or Vec<u8> instead of String",
             )
         })
     }

@@ -5,7 +5,8 @@
 //! ([`ClusterClient`]), Sentinel ([`SentinelClient`]), TLS (`rediss://`), pub/sub ([`pubsub`])
 //! and FalkorDB's compact graph results ([`graph`]). Replies are decoded as they arrive:
 //! the decoder keeps its nesting stack across reads, so a large reply costs one pass over its
-//! bytes, and bulk data is shared with the read buffer rather than copied. A caller that wants
+//! bytes; short strings are stored inline in their [`Blob`] and long ones shared with the read
+//! buffer rather than copied. A caller that wants
 //! its own objects (the Python binding builds Python objects) implements [`resp::Sink`] and gets
 //! them in that same pass, with no intermediate tree; [`Value`] is built through the same path.
 //!
@@ -108,7 +109,7 @@ pub use cmd::{Cmd, ToArgs, cmd};
 pub use config::Config;
 pub use convert::{FromValue, Pairs};
 pub use error::{Error, ErrorKind, Result, RetryMethod};
-pub use resp::{ServerError, Value};
+pub use resp::{Blob, ServerError, Value};
 pub use sentinel::SentinelClient;
 
 /// Invariant checks for the fuzz targets; not part of the API.

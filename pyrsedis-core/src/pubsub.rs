@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::resp::Blob;
+
 use crate::cmd::cmd;
 use crate::config::Config;
 use crate::conn::Connection;
@@ -18,11 +20,11 @@ const RECONNECT_ATTEMPTS: u32 = 8;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// The channel it was published on.
-    pub channel: Bytes,
+    pub channel: Blob,
     /// The pattern that matched, for `PSUBSCRIBE` subscriptions.
-    pub pattern: Option<Bytes>,
+    pub pattern: Option<Blob>,
     /// The payload.
-    pub payload: Bytes,
+    pub payload: Blob,
 }
 
 /// A subscriber: its own connection (never pooled), the channels and patterns it listens to,
@@ -187,7 +189,7 @@ impl PubSub {
 /// What a frame on a subscribed connection means.
 enum Event {
     Message(Message),
-    Confirm(Bytes),
+    Confirm(Blob),
     Other,
 }
 
@@ -206,19 +208,32 @@ fn parse(frame: Value) -> Result<Event> {
         Value::Error(err) => return Err(err.into()),
         _ => return Ok(Event::Other),
     };
-    let bytes = |v: &Value| v.as_bytes().map(Bytes::copy_from_slice);
-    let kind = items.first().and_then(bytes).unwrap_or_default();
-    Ok(match (&kind[..], items.as_slice()) {
-        (b"message", [_, channel, payload]) => Event::Message(Message {
-            channel: bytes(channel).unwrap_or_default(),
+    let kind = items
+        .first()
+        .and_then(Value::as_bytes)
+        .map(Blob::copy_from_slice)
+        .unwrap_or_default();
+    let arity = items.len();
+    let mut fields = items.into_iter().skip(1).map(|v| match v {
+        Value::Bulk(b) | Value::Simple(b) => Some(b),
+        Value::Verbatim { text, .. } => Some(Blob::from(text)),
+        _ => None,
+    });
+    let mut next = || fields.next().flatten();
+    Ok(match (&kind[..], arity) {
+        (b"message", 3) => Event::Message(Message {
+            channel: next().unwrap_or_default(),
             pattern: None,
-            payload: bytes(payload).unwrap_or_default(),
+            payload: next().unwrap_or_default(),
         }),
-        (b"pmessage", [_, pattern, channel, payload]) => Event::Message(Message {
-            channel: bytes(channel).unwrap_or_default(),
-            pattern: bytes(pattern),
-            payload: bytes(payload).unwrap_or_default(),
-        }),
+        (b"pmessage", 4) => {
+            let pattern = next();
+            Event::Message(Message {
+                channel: next().unwrap_or_default(),
+                pattern,
+                payload: next().unwrap_or_default(),
+            })
+        }
         (b"subscribe" | b"psubscribe" | b"unsubscribe" | b"punsubscribe", _) => {
             Event::Confirm(kind)
         }

@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use pyrsedis_core::Blob;
 use pyrsedis_core::cluster::{ClusterClient, hash_slot};
 use pyrsedis_core::{Client, ErrorKind, Pipeline, Value, cmd};
 use test_support::{RedisServer, ServerProcess, free_port};
@@ -113,7 +113,7 @@ async fn commands_and_pipelines_reach_the_node_serving_each_slot() {
     assert!(per_node.iter().all(|&n| n > 50), "{per_node:?}");
     assert_eq!(
         client.get("key:123").await.unwrap(),
-        Some(Bytes::from_static(b"123"))
+        Some(Blob::from(b"123"))
     );
     // A pipeline over keys on all three nodes comes back in input order.
     let mut pipe = Pipeline::new();
@@ -132,13 +132,7 @@ async fn commands_and_pipelines_reach_the_node_serving_each_slot() {
         .await
         .unwrap();
     let both = client.mget(&["{user}:a", "{user}:b"]).await.unwrap();
-    assert_eq!(
-        both,
-        vec![
-            Some(Bytes::from_static(b"1")),
-            Some(Bytes::from_static(b"2"))
-        ]
-    );
+    assert_eq!(both, vec![Some(Blob::from(b"1")), Some(Blob::from(b"2"))]);
 }
 
 #[tokio::test]
@@ -160,10 +154,7 @@ async fn a_slot_that_changes_owner_is_followed_through_moved() {
         .unwrap();
     }
     client.set("foo", "moved").await.unwrap();
-    assert_eq!(
-        client.get("foo").await.unwrap(),
-        Some(Bytes::from_static(b"moved"))
-    );
+    assert_eq!(client.get("foo").await.unwrap(), Some(Blob::from(b"moved")));
     assert_eq!(
         c.clients[0].dbsize().await.unwrap(),
         1,
@@ -202,11 +193,11 @@ async fn keys_of_a_migrating_slot_are_reached_through_ask() {
     client.set("{bar}new", "on-node-1").await.unwrap();
     assert_eq!(
         client.get("{bar}new").await.unwrap(),
-        Some(Bytes::from_static(b"on-node-1"))
+        Some(Blob::from(b"on-node-1"))
     );
     assert_eq!(
         client.get("{bar}old").await.unwrap(),
-        Some(Bytes::from_static(b"stays"))
+        Some(Blob::from(b"stays"))
     );
     assert_eq!(c.clients[1].dbsize().await.unwrap(), 1);
     // Without ASKING, node 1 would refuse: the client never showed that error.
@@ -243,7 +234,7 @@ async fn multi_key_commands_across_slots_are_split_or_refused() {
     let values = client.mget(&asked).await.unwrap();
     assert_eq!(values.len(), asked.len());
     for (k, v) in asked.iter().zip(&values) {
-        let expected = (k != "mk:missing").then(|| Bytes::from(format!("v-{k}")));
+        let expected = (k != "mk:missing").then(|| Blob::from(format!("v-{k}")));
         assert_eq!(v, &expected, "value for {k}");
     }
     // EXISTS and TOUCH count per key (a repeated key counts twice), summed over the parts.
@@ -288,10 +279,7 @@ async fn multi_key_commands_across_slots_are_split_or_refused() {
     let err = client.pipeline(&pipe).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::CrossSlot);
     assert_eq!(client.get("mk:never").await.unwrap(), None);
-    assert_eq!(
-        client.get("mk:a").await.unwrap(),
-        Some(Bytes::from_static(b"1"))
-    );
+    assert_eq!(client.get("mk:a").await.unwrap(), Some(Blob::from(b"1")));
     // Keys under one hash tag still go as one command, so MSETNX works there.
     assert!(
         client
@@ -381,7 +369,7 @@ async fn reads_go_to_replicas_with_readonly_when_asked() {
     loop {
         let mut all = true;
         for (i, k) in keys.iter().enumerate() {
-            all &= client.get(k).await.unwrap() == Some(Bytes::from(i.to_string()));
+            all &= client.get(k).await.unwrap() == Some(Blob::from(i.to_string()));
         }
         if all {
             break;
@@ -393,7 +381,7 @@ async fn reads_go_to_replicas_with_readonly_when_asked() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let values = client.mget(&keys).await.unwrap();
-    assert_eq!(values[29], Some(Bytes::from_static(b"29")));
+    assert_eq!(values[29], Some(Blob::from(b"29")));
     // Every GET and MGET ran on a replica; the masters ran none, but every SET.
     let mut replica_gets = 0;
     let mut replica_mgets = 0;
@@ -430,10 +418,7 @@ async fn reads_go_to_replicas_with_readonly_when_asked() {
     assert_eq!(master_sets, 30);
     // Without the option, reads go to the masters.
     let plain = ClusterClient::open(&seeds(&c)).unwrap();
-    assert_eq!(
-        plain.get("rk:7").await.unwrap(),
-        Some(Bytes::from_static(b"7"))
-    );
+    assert_eq!(plain.get("rk:7").await.unwrap(), Some(Blob::from(b"7")));
     let mut master_gets = 0;
     for m in &c.clients {
         master_gets += calls(m, "get").await;
@@ -545,7 +530,7 @@ async fn keyless_commands_fan_out_to_every_master_and_aggregate() {
     // SCRIPT FLUSH empties every master's script cache.
     assert_eq!(
         client.send(&cmd("SCRIPT").arg("FLUSH")).await.unwrap(),
-        Value::Simple(Bytes::from_static(b"OK"))
+        Value::Simple(Blob::from(b"OK"))
     );
     for node in &c.clients {
         assert_eq!(
@@ -573,7 +558,7 @@ async fn keyless_commands_fan_out_to_every_master_and_aggregate() {
     }
     assert_eq!(client.dbsize().await.unwrap(), 0);
     assert_eq!(client.randomkey().await.unwrap(), None);
-    assert_eq!(client.keys("*").await.unwrap(), Vec::<Bytes>::new());
+    assert_eq!(client.keys("*").await.unwrap(), Vec::<Blob>::new());
     // FLUSHDB too.
     for k in &all {
         client.set(k, "x").await.unwrap();
@@ -612,7 +597,7 @@ async fn fan_out_errors_and_refusals() {
             .send(&cmd("FUNCTION").arg("DELETE").arg("fanlib"))
             .await
             .unwrap(),
-        Value::Simple(Bytes::from_static(b"OK"))
+        Value::Simple(Blob::from(b"OK"))
     );
     for node in &c.clients {
         let list = node.send(&cmd("FUNCTION").arg("LIST")).await.unwrap();
@@ -703,7 +688,7 @@ async fn script_load_reaches_replicas_so_evalsha_ro_works_there() {
 }
 
 /// The keys a scan returned, as a set; every key must be valid UTF-8.
-fn key_set(keys: &[Bytes]) -> HashSet<String> {
+fn key_set(keys: &[Blob]) -> HashSet<String> {
     keys.iter()
         .map(|k| String::from_utf8(k.to_vec()).unwrap())
         .collect()
@@ -744,7 +729,7 @@ async fn scan_match_covers_every_master_with_pattern_and_count() {
     assert_eq!(empty.next().await.unwrap(), None);
     assert_eq!(
         client.scan_match("*").count(5).collect().await.unwrap(),
-        Vec::<Bytes>::new()
+        Vec::<Blob>::new()
     );
 
     let (all, a) = scan_keys(&c, &client).await;
@@ -776,7 +761,7 @@ async fn scan_match_covers_every_master_with_pattern_and_count() {
     // Nothing matches: no keys, though every master was scanned.
     assert_eq!(
         client.scan_match("nope:*").collect().await.unwrap(),
-        Vec::<Bytes>::new()
+        Vec::<Blob>::new()
     );
 
     // SCAN as a raw command is still refused, pointing to the iterator.

@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use pyrsedis_core::Blob;
 use pyrsedis_core::config::{Addr, Protocol};
 use pyrsedis_core::{Client, Config, ErrorKind, Pipeline, ServerError, Value, cmd};
 use test_support::RedisServer;
@@ -21,7 +21,7 @@ async fn set_get_and_binary_values_round_trip() {
     client.set(&b"k\xfe"[..], value).await.unwrap();
     assert_eq!(
         client.get(&b"k\xfe"[..]).await.unwrap(),
-        Some(Bytes::from_static(value))
+        Some(Blob::from(value))
     );
     assert_eq!(client.get("missing").await.unwrap(), None);
 }
@@ -79,10 +79,7 @@ async fn password_acl_user_select_and_client_name_apply_to_every_connection() {
         assert_eq!(who, "app");
     }
     let db5 = Client::open(&format!("redis://:s3cret@127.0.0.1:{port}/5")).unwrap();
-    assert_eq!(
-        db5.get("in-db-5").await.unwrap(),
-        Some(Bytes::from_static(b"3"))
-    );
+    assert_eq!(db5.get("in-db-5").await.unwrap(), Some(Blob::from(b"3")));
     assert_eq!(admin.get("in-db-5").await.unwrap(), None, "db 0 untouched");
     // A wrong password fails the connection with the server's error, in both protocols.
     for protocol in ["2", "3"] {
@@ -128,7 +125,7 @@ async fn d10_push_frames_are_delivered_out_of_band_not_as_replies() {
     conn.set_push_sender(tx);
     assert_eq!(
         conn.send(&cmd("PING")).await.unwrap(),
-        Value::Simple(Bytes::from_static(b"PONG"))
+        Value::Simple(Blob::from(b"PONG"))
     );
     let push = rx.recv().await.unwrap();
     assert_eq!(
@@ -152,7 +149,7 @@ async fn pipelines_return_one_result_per_command_with_errors_in_place() {
         .echo("after");
     let results = client.pipeline(&pipe).await.unwrap();
     assert_eq!(results.len(), 4);
-    assert_eq!(results[0], Ok(Value::Simple(Bytes::from_static(b"OK"))));
+    assert_eq!(results[0], Ok(Value::Simple(Blob::from(b"OK"))));
     assert_eq!(results[1].as_ref().unwrap_err().code(), "ERR");
     assert_eq!(results[2].as_ref().unwrap_err().code(), "WRONGTYPE");
     assert_eq!(results[3], Ok(Value::bulk("after")));
@@ -182,10 +179,7 @@ async fn unix_sockets_work() {
     let client = Client::open(&format!("unix://{sock_str}?db=1")).unwrap();
     client.set("via-unix", "yes").await.unwrap();
     let tcp = Client::open(&format!("{}/1", server.url())).unwrap();
-    assert_eq!(
-        tcp.get("via-unix").await.unwrap(),
-        Some(Bytes::from_static(b"yes"))
-    );
+    assert_eq!(tcp.get("via-unix").await.unwrap(), Some(Blob::from(b"yes")));
     assert!(matches!(
         Config::from_url(&format!("unix://{sock_str}"))
             .unwrap()
@@ -318,10 +312,7 @@ async fn a_reply_over_the_buffer_limit_fails_and_the_next_command_works() {
     let err = client.get("big").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
     assert!(err.is_connection_dropped());
-    assert_eq!(
-        client.echo("next").await.unwrap(),
-        Bytes::from_static(b"next")
-    );
+    assert_eq!(client.echo("next").await.unwrap(), Blob::from(b"next"));
 }
 
 #[tokio::test]
@@ -351,10 +342,7 @@ async fn idle_connections_closed_by_the_server_are_skipped_not_used() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     // INCR is not idempotent: it must run exactly once, on a fresh connection.
     assert_eq!(client.incr("once", 1).await.unwrap(), 1);
-    assert_eq!(
-        admin.get("once").await.unwrap(),
-        Some(Bytes::from_static(b"1"))
-    );
+    assert_eq!(admin.get("once").await.unwrap(), Some(Blob::from(b"1")));
 }
 
 #[tokio::test]

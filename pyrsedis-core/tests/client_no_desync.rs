@@ -10,7 +10,7 @@ mod support;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use pyrsedis_core::Blob;
 use pyrsedis_core::{Client, Config, ErrorKind, cmd};
 use test_support::RedisServer;
 
@@ -41,10 +41,7 @@ async fn d3_timeout_on_a_pool_of_one_never_delivers_a_late_reply() {
     // Wait past the server's BLPOP timeout, when its nil reply would arrive on the old socket.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(client.ping().await.unwrap(), "PONG");
-    assert_eq!(
-        client.echo("hello").await.unwrap(),
-        Bytes::from_static(b"hello")
-    );
+    assert_eq!(client.echo("hello").await.unwrap(), Blob::from(b"hello"));
 }
 
 /// D7: the original applied its read timeout to each `read()`, so a server dribbling bytes
@@ -70,11 +67,11 @@ async fn d7_a_dribbled_reply_times_out_as_a_whole_not_per_read_and_leaves_no_res
     proxy.dribble_ms.store(0, Ordering::SeqCst);
     for i in 0..5 {
         let echoed = client.echo(format!("m{i}")).await.unwrap();
-        assert_eq!(echoed, Bytes::from(format!("m{i}")));
+        assert_eq!(echoed, Blob::from(format!("m{i}")));
     }
     assert_eq!(
         client.get("k").await.unwrap(),
-        Some(Bytes::from_static(b"0123456789abcdefghij"))
+        Some(Blob::from(b"0123456789abcdefghij"))
     );
 }
 
@@ -85,10 +82,7 @@ async fn a_slow_reply_within_the_deadline_succeeds() {
     let client = pool_of_one(&proxy.url(), 3000);
     client.set("k", "abc").await.unwrap();
     proxy.dribble_ms.store(5, Ordering::SeqCst);
-    assert_eq!(
-        client.get("k").await.unwrap(),
-        Some(Bytes::from_static(b"abc"))
-    );
+    assert_eq!(client.get("k").await.unwrap(), Some(Blob::from(b"abc")));
 }
 
 #[tokio::test]
@@ -102,10 +96,7 @@ async fn a_cancelled_request_drops_its_connection() {
     }
     assert_eq!(client.pool().idle_count(), 0);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(
-        client.echo("mine").await.unwrap(),
-        Bytes::from_static(b"mine")
-    );
+    assert_eq!(client.echo("mine").await.unwrap(), Blob::from(b"mine"));
     assert_eq!(client.ping().await.unwrap(), "PONG");
 }
 

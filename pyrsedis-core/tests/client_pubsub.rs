@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
+use pyrsedis_core::Blob;
 use pyrsedis_core::pubsub::Message;
 use pyrsedis_core::{Client, cmd};
 use test_support::RedisServer;
@@ -33,7 +33,7 @@ async fn messages_arrive_for_channels_and_patterns_in_both_protocols() {
             sub.next_message().await.unwrap(),
             sub.next_message().await.unwrap(),
         ];
-        let b = |s: &[u8]| Bytes::copy_from_slice(s);
+        let b = |s: &[u8]| Blob::copy_from_slice(s);
         assert_eq!(
             got,
             [
@@ -90,6 +90,6 @@ async fn a_killed_subscriber_connection_reconnects_and_resubscribes() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(message.payload, Bytes::from_static(b"after-kill"));
+    assert_eq!(message.payload, Blob::from("after-kill"));
     assert_eq!(reconnects, 1);
 }

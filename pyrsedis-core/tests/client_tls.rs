@@ -5,7 +5,7 @@
     reason = "a test helper that fails panics, with its location"
 )]
 
-use bytes::Bytes;
+use pyrsedis_core::Blob;
 use pyrsedis_core::config::{Protocol, TlsIdentity, TlsRoots};
 use pyrsedis_core::{Client, Config, ErrorKind};
 use rcgen::{
@@ -107,10 +107,7 @@ async fn d11_rediss_urls_connect_over_tls_with_a_trusted_ca_in_both_protocols() 
         );
         let client = Client::open(&url).unwrap();
         client.set("secure", host).await.unwrap();
-        assert_eq!(
-            client.get("secure").await.unwrap(),
-            Some(Bytes::copy_from_slice(host.as_bytes()))
-        );
+        assert_eq!(client.get("secure").await.unwrap(), Some(Blob::from(host)));
         let conn = client.connection().await.unwrap();
         let expected = if protocol == 3 {
             Protocol::Resp3
@@ -162,10 +159,7 @@ async fn a_client_certificate_is_presented_when_the_server_demands_one() {
     );
     let client = Client::open(&url).unwrap();
     client.set("mtls", "yes").await.unwrap();
-    assert_eq!(
-        client.get("mtls").await.unwrap(),
-        Some(Bytes::from_static(b"yes"))
-    );
+    assert_eq!(client.get("mtls").await.unwrap(), Some(Blob::from(b"yes")));
 
     let base = Config::from_url(&format!("rediss://127.0.0.1:{}?protocol=3", s.tls_port))
         .unwrap()
@@ -175,10 +169,7 @@ async fn a_client_certificate_is_presented_when_the_server_demands_one() {
         key: s.client_key_pem.clone().into_bytes(),
     });
     let client = Client::new(with_cert).unwrap();
-    assert_eq!(
-        client.get("mtls").await.unwrap(),
-        Some(Bytes::from_static(b"yes"))
-    );
+    assert_eq!(client.get("mtls").await.unwrap(), Some(Blob::from(b"yes")));
 
     // No client certificate: the server ends the handshake, and the error says why.
     let err = Client::new(base).unwrap().ping().await.unwrap_err();

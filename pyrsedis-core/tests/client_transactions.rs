@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use pyrsedis_core::Blob;
 use pyrsedis_core::script::Script;
 use pyrsedis_core::{Client, Config, ErrorKind, Pipeline, Value, cmd};
 use test_support::RedisServer;
@@ -29,10 +29,7 @@ async fn d9_a_raw_select_does_not_leak_into_the_next_call() {
         0,
         "the SELECTed connection was closed"
     );
-    assert_eq!(
-        client.get("where").await.unwrap(),
-        Some(Bytes::from_static(b"db0"))
-    );
+    assert_eq!(client.get("where").await.unwrap(), Some(Blob::from(b"db0")));
 }
 
 /// D9: a raw `MULTI` left on a pooled connection would queue the next caller's commands.
@@ -104,10 +101,7 @@ async fn transactions_run_atomically_and_report_each_result() {
     bad.incr("n", 1).add(cmd("NOSUCHCOMMAND"));
     let err = client.transaction(&bad).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
-    assert_eq!(
-        client.get("n").await.unwrap(),
-        Some(Bytes::from_static(b"5"))
-    );
+    assert_eq!(client.get("n").await.unwrap(), Some(Blob::from(b"5")));
     assert_eq!(client.pool().idle_count(), 1, "the connection stayed clean");
 }
 
@@ -126,7 +120,7 @@ async fn a_watched_key_changed_by_another_client_aborts_the_transaction() {
     drop(conn);
     assert_eq!(
         client.get("balance").await.unwrap(),
-        Some(Bytes::from_static(b"99"))
+        Some(Blob::from(b"99"))
     );
 }
 
@@ -158,7 +152,7 @@ async fn blocking_commands_outlive_the_normal_response_timeout() {
     );
     assert_eq!(
         popped.unwrap(),
-        Some((Bytes::from_static(b"jobs"), Bytes::from_static(b"job-1")))
+        Some((Blob::from(b"jobs"), Blob::from(b"job-1")))
     );
     // The normal timeout still applies to everything else afterwards.
     let err = client

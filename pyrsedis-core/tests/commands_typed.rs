@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use bytes::Bytes;
+use pyrsedis_core::Blob;
 use pyrsedis_core::{BlockingClient, Client, Config, ErrorKind, Pairs, Pipeline};
 use test_support::RedisServer;
 
-fn b(s: &str) -> Bytes {
-    Bytes::copy_from_slice(s.as_bytes())
+fn b(s: &str) -> Blob {
+    Blob::from(s)
 }
 
 fn clients(server: &RedisServer) -> Vec<Client> {
@@ -230,7 +230,7 @@ async fn server_commands() {
         assert_eq!(c.ping().await.unwrap(), "PONG");
         assert_eq!(
             c.echo(&b"\x00\xff"[..]).await.unwrap(),
-            Bytes::from_static(b"\x00\xff")
+            Blob::from(b"\x00\xff")
         );
         assert!(c.info().await.unwrap().contains("redis_version:"));
         assert!(

@@ -12,7 +12,7 @@ mod support;
 
 use std::sync::atomic::Ordering;
 
-use bytes::Bytes;
+use pyrsedis_core::Blob;
 use pyrsedis_core::config::Protocol;
 use pyrsedis_core::resp::Limits;
 use pyrsedis_core::{BlockingClient, Client, Config, ErrorKind, Value, cmd};
@@ -92,10 +92,7 @@ async fn d10_push_frames_from_a_real_server_are_never_taken_as_replies() {
     // No push channel: the push is dropped, and nothing shifts.
     assert_eq!(client.send(&debug_push).await.unwrap(), after_push);
     assert_eq!(client.ping().await.unwrap(), "PONG");
-    assert_eq!(
-        client.echo("next").await.unwrap(),
-        Bytes::from_static(b"next")
-    );
+    assert_eq!(client.echo("next").await.unwrap(), Blob::from(b"next"));
     // With a channel: the push is delivered out of band.
     let mut conn = client.connection().await.unwrap();
     assert_eq!(conn.protocol(), Protocol::Resp3);
@@ -121,7 +118,7 @@ async fn d10_push_frames_from_a_real_server_are_never_taken_as_replies() {
         .unwrap();
     assert_eq!(
         conn.send(&cmd("PING")).await.unwrap(),
-        Value::Simple(Bytes::from_static(b"PONG"))
+        Value::Simple(Blob::from(b"PONG"))
     );
     assert_eq!(
         rx.try_recv().unwrap(),
@@ -162,7 +159,7 @@ async fn d11_urls_with_ipv6_encoded_parts_and_slashes_in_the_password_reach_a_re
             Client::open(&format!("redis://:p%2Fa%40ss%3Aw%25rd@127.0.0.1:{port}/2")).unwrap();
         assert_eq!(
             ipv4.get("where").await.unwrap(),
-            Some(Bytes::from(url.clone()))
+            Some(Blob::from(url.clone()))
         );
     }
 }
@@ -259,7 +256,7 @@ async fn d12_each_limit_holds_at_exactly_its_value_on_a_real_connection() {
     let got = under_limits(&resp3, Limits::default().max_bignum_len(37), &bignum).await;
     assert_eq!(
         got,
-        Ok(Value::BigNumber(Bytes::from_static(
+        Ok(Value::BigNumber(bytes::Bytes::from_static(
             b"1234567999999999999999999999999999999"
         )))
     );

@@ -1107,7 +1107,7 @@ async fn replay_fixtures(protocol: Protocol) {
             "GRAPH.DELETE" => {
                 assert_eq!(
                     falkordb_fixtures::reply(file),
-                    Value::Simple(bytes::Bytes::from_static(b"OK")),
+                    Value::Simple("OK".into()),
                     "{file}"
                 );
                 g.delete().await.unwrap();

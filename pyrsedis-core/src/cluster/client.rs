@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use bytes::Bytes;
+use crate::resp::Blob;
 
 use super::keys::{self, Aggregate, FanOut, Split};
 use super::scan::ClusterScan;
@@ -891,7 +891,7 @@ impl Parts {
                 for reply in replies {
                     reply?;
                 }
-                Ok(Value::Simple(Bytes::from_static(b"OK")))
+                Ok(Value::Simple(Blob::from("OK")))
             }
         }
     }

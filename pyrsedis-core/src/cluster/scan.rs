@@ -1,6 +1,6 @@
 //! [`ClusterScan`]: `SCAN` over every master of a cluster, one after another.
 
-use bytes::Bytes;
+use crate::resp::Blob;
 
 use super::ClusterClient;
 use crate::cmd::{ToArgs, cmd};
@@ -60,7 +60,7 @@ impl ClusterScan {
     }
 
     /// The next key, or `None` when every master has been scanned.
-    pub async fn next(&mut self) -> Result<Option<Bytes>> {
+    pub async fn next(&mut self) -> Result<Option<Blob>> {
         if self.owners.is_none() {
             let owners = self.client.slot_owners().await?;
             for (_, _, master) in &owners {
@@ -118,7 +118,7 @@ impl ClusterScan {
     }
 
     /// Every remaining key.
-    pub async fn collect(mut self) -> Result<Vec<Bytes>> {
+    pub async fn collect(mut self) -> Result<Vec<Blob>> {
         let mut out = Vec::new();
         while let Some(key) = self.next().await? {
             out.push(key);

@@ -11,7 +11,7 @@ mod scan;
 
 use std::collections::HashMap;
 
-use bytes::Bytes;
+use crate::resp::Blob;
 
 use crate::Result;
 use crate::blocking::BlockingClient;
@@ -83,7 +83,7 @@ macro_rules! commands {
 commands! {
     // ------------------------------------------------------------------ strings
     /// Gets the value of a key; `None` if it does not exist. [Redis Docs](https://redis.io/commands/get)
-    fn get<K: ToArgs>(key: K) -> Option<Bytes> { cmd("GET").arg(key) }
+    fn get<K: ToArgs>(key: K) -> Option<Blob> { cmd("GET").arg(key) }
     /// Sets a key to a value. [Redis Docs](https://redis.io/commands/set)
     fn set<K: ToArgs, V: ToArgs>(key: K, value: V) -> () { cmd("SET").arg(key).arg(value) }
     /// Sets a key with an expiry in seconds (`SET key value EX seconds`). [Redis Docs](https://redis.io/commands/set)
@@ -95,15 +95,15 @@ commands! {
     /// Sets a key only if it exists; true if it was set. [Redis Docs](https://redis.io/commands/set)
     fn set_xx<K: ToArgs, V: ToArgs>(key: K, value: V) -> bool { cmd("SET").arg(key).arg(value).arg("XX") }
     /// Sets a key and returns its old value. [Redis Docs](https://redis.io/commands/getset)
-    fn getset<K: ToArgs, V: ToArgs>(key: K, value: V) -> Option<Bytes> { cmd("GETSET").arg(key).arg(value) }
+    fn getset<K: ToArgs, V: ToArgs>(key: K, value: V) -> Option<Blob> { cmd("GETSET").arg(key).arg(value) }
     /// Gets a key's value and deletes the key. [Redis Docs](https://redis.io/commands/getdel)
-    fn getdel<K: ToArgs>(key: K) -> Option<Bytes> { cmd("GETDEL").arg(key) }
+    fn getdel<K: ToArgs>(key: K) -> Option<Blob> { cmd("GETDEL").arg(key) }
     /// A substring of a value (inclusive offsets, negative from the end). [Redis Docs](https://redis.io/commands/getrange)
-    fn getrange<K: ToArgs>(key: K, start: i64, end: i64) -> Bytes { cmd("GETRANGE").arg(key).arg(start).arg(end) }
+    fn getrange<K: ToArgs>(key: K, start: i64, end: i64) -> Blob { cmd("GETRANGE").arg(key).arg(start).arg(end) }
     /// Overwrites part of a value from an offset; returns the new length. [Redis Docs](https://redis.io/commands/setrange)
     fn setrange<K: ToArgs, V: ToArgs>(key: K, offset: u64, value: V) -> i64 { cmd("SETRANGE").arg(key).arg(offset).arg(value) }
     /// Gets several keys at once. [Redis Docs](https://redis.io/commands/mget)
-    fn mget<K: ToArgs>(keys: &[K]) -> Vec<Option<Bytes>> { cmd("MGET").arg(keys) }
+    fn mget<K: ToArgs>(keys: &[K]) -> Vec<Option<Blob>> { cmd("MGET").arg(keys) }
     /// Sets several keys at once. [Redis Docs](https://redis.io/commands/mset)
     fn mset<K: ToArgs, V: ToArgs>(pairs: &[(K, V)]) -> () { cmd("MSET").arg(pairs) }
     /// Sets several keys only if none exists; true if they were set. [Redis Docs](https://redis.io/commands/msetnx)
@@ -145,11 +145,11 @@ commands! {
     /// The type of the value at a key (`string`, `list`, ..., `none`). [Redis Docs](https://redis.io/commands/type)
     fn key_type<K: ToArgs>(key: K) -> String { cmd("TYPE").arg(key) }
     /// Every key matching a pattern (prefer [`Client::scan_match`] on large databases). [Redis Docs](https://redis.io/commands/keys)
-    fn keys<P: ToArgs>(pattern: P) -> Vec<Bytes> { cmd("KEYS").arg(pattern) }
+    fn keys<P: ToArgs>(pattern: P) -> Vec<Blob> { cmd("KEYS").arg(pattern) }
     /// A random key, `None` when the database is empty. [Redis Docs](https://redis.io/commands/randomkey)
-    fn randomkey<>() -> Option<Bytes> { cmd("RANDOMKEY") }
+    fn randomkey<>() -> Option<Blob> { cmd("RANDOMKEY") }
     /// The serialized value of a key. [Redis Docs](https://redis.io/commands/dump)
-    fn dump<K: ToArgs>(key: K) -> Option<Bytes> { cmd("DUMP").arg(key) }
+    fn dump<K: ToArgs>(key: K) -> Option<Blob> { cmd("DUMP").arg(key) }
     /// Updates last access times; returns how many keys exist. [Redis Docs](https://redis.io/commands/touch)
     fn touch<K: ToArgs>(keys: K) -> i64 { cmd("TOUCH").arg(keys) }
 
@@ -161,19 +161,19 @@ commands! {
     /// Sets a field only if it does not exist; true if set. [Redis Docs](https://redis.io/commands/hsetnx)
     fn hsetnx<K: ToArgs, F: ToArgs, V: ToArgs>(key: K, field: F, value: V) -> bool { cmd("HSETNX").arg(key).arg(field).arg(value) }
     /// Gets one field. [Redis Docs](https://redis.io/commands/hget)
-    fn hget<K: ToArgs, F: ToArgs>(key: K, field: F) -> Option<Bytes> { cmd("HGET").arg(key).arg(field) }
+    fn hget<K: ToArgs, F: ToArgs>(key: K, field: F) -> Option<Blob> { cmd("HGET").arg(key).arg(field) }
     /// Gets several fields. [Redis Docs](https://redis.io/commands/hmget)
-    fn hmget<K: ToArgs, F: ToArgs>(key: K, fields: &[F]) -> Vec<Option<Bytes>> { cmd("HMGET").arg(key).arg(fields) }
+    fn hmget<K: ToArgs, F: ToArgs>(key: K, fields: &[F]) -> Vec<Option<Blob>> { cmd("HMGET").arg(key).arg(fields) }
     /// Every field and value. [Redis Docs](https://redis.io/commands/hgetall)
-    fn hgetall<K: ToArgs>(key: K) -> HashMap<Bytes, Bytes> { cmd("HGETALL").arg(key) }
+    fn hgetall<K: ToArgs>(key: K) -> HashMap<Blob, Blob> { cmd("HGETALL").arg(key) }
     /// Deletes fields; returns how many existed. [Redis Docs](https://redis.io/commands/hdel)
     fn hdel<K: ToArgs, F: ToArgs>(key: K, fields: F) -> i64 { cmd("HDEL").arg(key).arg(fields) }
     /// Whether a field exists. [Redis Docs](https://redis.io/commands/hexists)
     fn hexists<K: ToArgs, F: ToArgs>(key: K, field: F) -> bool { cmd("HEXISTS").arg(key).arg(field) }
     /// Every field name. [Redis Docs](https://redis.io/commands/hkeys)
-    fn hkeys<K: ToArgs>(key: K) -> Vec<Bytes> { cmd("HKEYS").arg(key) }
+    fn hkeys<K: ToArgs>(key: K) -> Vec<Blob> { cmd("HKEYS").arg(key) }
     /// Every value. [Redis Docs](https://redis.io/commands/hvals)
-    fn hvals<K: ToArgs>(key: K) -> Vec<Bytes> { cmd("HVALS").arg(key) }
+    fn hvals<K: ToArgs>(key: K) -> Vec<Blob> { cmd("HVALS").arg(key) }
     /// The number of fields. [Redis Docs](https://redis.io/commands/hlen)
     fn hlen<K: ToArgs>(key: K) -> i64 { cmd("HLEN").arg(key) }
     /// Adds to an integer field; returns the result. [Redis Docs](https://redis.io/commands/hincrby)
@@ -193,17 +193,17 @@ commands! {
     /// Appends values only if the list exists. [Redis Docs](https://redis.io/commands/rpushx)
     fn rpushx<K: ToArgs, V: ToArgs>(key: K, values: V) -> i64 { cmd("RPUSHX").arg(key).arg(values) }
     /// Removes and returns the first element. [Redis Docs](https://redis.io/commands/lpop)
-    fn lpop<K: ToArgs>(key: K) -> Option<Bytes> { cmd("LPOP").arg(key) }
+    fn lpop<K: ToArgs>(key: K) -> Option<Blob> { cmd("LPOP").arg(key) }
     /// Removes and returns the last element. [Redis Docs](https://redis.io/commands/rpop)
-    fn rpop<K: ToArgs>(key: K) -> Option<Bytes> { cmd("RPOP").arg(key) }
+    fn rpop<K: ToArgs>(key: K) -> Option<Blob> { cmd("RPOP").arg(key) }
     /// Removes and returns up to `count` first elements. [Redis Docs](https://redis.io/commands/lpop)
-    fn lpop_count<K: ToArgs>(key: K, count: usize) -> Vec<Bytes> { cmd("LPOP").arg(key).arg(count) }
+    fn lpop_count<K: ToArgs>(key: K, count: usize) -> Vec<Blob> { cmd("LPOP").arg(key).arg(count) }
     /// Elements from `start` to `stop` (inclusive, negative from the end). [Redis Docs](https://redis.io/commands/lrange)
-    fn lrange<K: ToArgs>(key: K, start: i64, stop: i64) -> Vec<Bytes> { cmd("LRANGE").arg(key).arg(start).arg(stop) }
+    fn lrange<K: ToArgs>(key: K, start: i64, stop: i64) -> Vec<Blob> { cmd("LRANGE").arg(key).arg(start).arg(stop) }
     /// The length of a list. [Redis Docs](https://redis.io/commands/llen)
     fn llen<K: ToArgs>(key: K) -> i64 { cmd("LLEN").arg(key) }
     /// The element at an index. [Redis Docs](https://redis.io/commands/lindex)
-    fn lindex<K: ToArgs>(key: K, index: i64) -> Option<Bytes> { cmd("LINDEX").arg(key).arg(index) }
+    fn lindex<K: ToArgs>(key: K, index: i64) -> Option<Blob> { cmd("LINDEX").arg(key).arg(index) }
     /// Sets the element at an index. [Redis Docs](https://redis.io/commands/lset)
     fn lset<K: ToArgs, V: ToArgs>(key: K, index: i64, value: V) -> () { cmd("LSET").arg(key).arg(index).arg(value) }
     /// Removes `count` occurrences of a value (0: all; negative: from the tail). [Redis Docs](https://redis.io/commands/lrem)
@@ -217,7 +217,7 @@ commands! {
     /// Removes members; returns how many existed. [Redis Docs](https://redis.io/commands/srem)
     fn srem<K: ToArgs, M: ToArgs>(key: K, members: M) -> i64 { cmd("SREM").arg(key).arg(members) }
     /// Every member. [Redis Docs](https://redis.io/commands/smembers)
-    fn smembers<K: ToArgs>(key: K) -> Vec<Bytes> { cmd("SMEMBERS").arg(key) }
+    fn smembers<K: ToArgs>(key: K) -> Vec<Blob> { cmd("SMEMBERS").arg(key) }
     /// Whether a value is a member. [Redis Docs](https://redis.io/commands/sismember)
     fn sismember<K: ToArgs, M: ToArgs>(key: K, member: M) -> bool { cmd("SISMEMBER").arg(key).arg(member) }
     /// Whether each value is a member. [Redis Docs](https://redis.io/commands/smismember)
@@ -225,17 +225,17 @@ commands! {
     /// The number of members. [Redis Docs](https://redis.io/commands/scard)
     fn scard<K: ToArgs>(key: K) -> i64 { cmd("SCARD").arg(key) }
     /// Removes and returns a random member. [Redis Docs](https://redis.io/commands/spop)
-    fn spop<K: ToArgs>(key: K) -> Option<Bytes> { cmd("SPOP").arg(key) }
+    fn spop<K: ToArgs>(key: K) -> Option<Blob> { cmd("SPOP").arg(key) }
     /// A random member. [Redis Docs](https://redis.io/commands/srandmember)
-    fn srandmember<K: ToArgs>(key: K) -> Option<Bytes> { cmd("SRANDMEMBER").arg(key) }
+    fn srandmember<K: ToArgs>(key: K) -> Option<Blob> { cmd("SRANDMEMBER").arg(key) }
     /// Moves a member between sets; true if moved. [Redis Docs](https://redis.io/commands/smove)
     fn smove<S: ToArgs, D: ToArgs, M: ToArgs>(source: S, destination: D, member: M) -> bool { cmd("SMOVE").arg(source).arg(destination).arg(member) }
     /// The intersection of sets. [Redis Docs](https://redis.io/commands/sinter)
-    fn sinter<K: ToArgs>(keys: K) -> Vec<Bytes> { cmd("SINTER").arg(keys) }
+    fn sinter<K: ToArgs>(keys: K) -> Vec<Blob> { cmd("SINTER").arg(keys) }
     /// The union of sets. [Redis Docs](https://redis.io/commands/sunion)
-    fn sunion<K: ToArgs>(keys: K) -> Vec<Bytes> { cmd("SUNION").arg(keys) }
+    fn sunion<K: ToArgs>(keys: K) -> Vec<Blob> { cmd("SUNION").arg(keys) }
     /// The first set minus the others. [Redis Docs](https://redis.io/commands/sdiff)
-    fn sdiff<K: ToArgs>(keys: K) -> Vec<Bytes> { cmd("SDIFF").arg(keys) }
+    fn sdiff<K: ToArgs>(keys: K) -> Vec<Blob> { cmd("SDIFF").arg(keys) }
     /// Stores the intersection; returns its size. [Redis Docs](https://redis.io/commands/sinterstore)
     fn sinterstore<D: ToArgs, K: ToArgs>(destination: D, keys: K) -> i64 { cmd("SINTERSTORE").arg(destination).arg(keys) }
     /// Stores the union; returns its size. [Redis Docs](https://redis.io/commands/sunionstore)
@@ -263,13 +263,13 @@ commands! {
     /// Members with a score in `[min, max]` (`"-inf"`, `"(1"` accepted). [Redis Docs](https://redis.io/commands/zcount)
     fn zcount<K: ToArgs, A: ToArgs, B: ToArgs>(key: K, min: A, max: B) -> i64 { cmd("ZCOUNT").arg(key).arg(min).arg(max) }
     /// Members by rank, lowest score first. [Redis Docs](https://redis.io/commands/zrange)
-    fn zrange<K: ToArgs>(key: K, start: i64, stop: i64) -> Vec<Bytes> { cmd("ZRANGE").arg(key).arg(start).arg(stop) }
+    fn zrange<K: ToArgs>(key: K, start: i64, stop: i64) -> Vec<Blob> { cmd("ZRANGE").arg(key).arg(start).arg(stop) }
     /// Members and scores by rank, lowest score first. [Redis Docs](https://redis.io/commands/zrange)
-    fn zrange_withscores<K: ToArgs>(key: K, start: i64, stop: i64) -> Pairs<Bytes, f64> { cmd("ZRANGE").arg(key).arg(start).arg(stop).arg("WITHSCORES") }
+    fn zrange_withscores<K: ToArgs>(key: K, start: i64, stop: i64) -> Pairs<Blob, f64> { cmd("ZRANGE").arg(key).arg(start).arg(stop).arg("WITHSCORES") }
     /// Members by rank, highest score first. [Redis Docs](https://redis.io/commands/zrevrange)
-    fn zrevrange<K: ToArgs>(key: K, start: i64, stop: i64) -> Vec<Bytes> { cmd("ZREVRANGE").arg(key).arg(start).arg(stop) }
+    fn zrevrange<K: ToArgs>(key: K, start: i64, stop: i64) -> Vec<Blob> { cmd("ZREVRANGE").arg(key).arg(start).arg(stop) }
     /// Members with a score in `[min, max]`. [Redis Docs](https://redis.io/commands/zrangebyscore)
-    fn zrangebyscore<K: ToArgs, A: ToArgs, B: ToArgs>(key: K, min: A, max: B) -> Vec<Bytes> { cmd("ZRANGEBYSCORE").arg(key).arg(min).arg(max) }
+    fn zrangebyscore<K: ToArgs, A: ToArgs, B: ToArgs>(key: K, min: A, max: B) -> Vec<Blob> { cmd("ZRANGEBYSCORE").arg(key).arg(min).arg(max) }
     /// Removes members with a score in `[min, max]`. [Redis Docs](https://redis.io/commands/zremrangebyscore)
     fn zremrangebyscore<K: ToArgs, A: ToArgs, B: ToArgs>(key: K, min: A, max: B) -> i64 { cmd("ZREMRANGEBYSCORE").arg(key).arg(min).arg(max) }
     /// Removes members by rank. [Redis Docs](https://redis.io/commands/zremrangebyrank)
@@ -279,7 +279,7 @@ commands! {
     /// Checks the connection; the server answers `PONG`. [Redis Docs](https://redis.io/commands/ping)
     fn ping<>() -> String { cmd("PING") }
     /// Returns the message. [Redis Docs](https://redis.io/commands/echo)
-    fn echo<M: ToArgs>(message: M) -> Bytes { cmd("ECHO").arg(message) }
+    fn echo<M: ToArgs>(message: M) -> Blob { cmd("ECHO").arg(message) }
     /// The number of keys in the database. [Redis Docs](https://redis.io/commands/dbsize)
     fn dbsize<>() -> i64 { cmd("DBSIZE") }
     /// Deletes every key of the database. [Redis Docs](https://redis.io/commands/flushdb)

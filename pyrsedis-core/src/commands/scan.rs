@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 
-use bytes::Bytes;
+use crate::resp::Blob;
 
 use crate::cmd::{Cmd, ToArgs};
 use crate::convert::FromValue;
@@ -35,7 +35,7 @@ impl Scan {
     }
 
     /// The next element, or `None` when the cursor is exhausted.
-    pub async fn next(&mut self) -> Result<Option<Bytes>> {
+    pub async fn next(&mut self) -> Result<Option<Blob>> {
         let client = &self.client;
         self.cursor
             .next(|page| async move { client.send(&page).await })
@@ -43,7 +43,7 @@ impl Scan {
     }
 
     /// Every remaining element.
-    pub async fn collect(mut self) -> Result<Vec<Bytes>> {
+    pub async fn collect(mut self) -> Result<Vec<Blob>> {
         let mut out = Vec::new();
         while let Some(item) = self.next().await? {
             out.push(item);
@@ -60,9 +60,9 @@ pub(crate) struct Cursor {
     prefix: Cmd,
     pattern: Cmd,
     count: Option<usize>,
-    cursor: Bytes,
+    cursor: Blob,
     started: bool,
-    pending: VecDeque<Bytes>,
+    pending: VecDeque<Blob>,
 }
 
 impl Cursor {
@@ -73,7 +73,7 @@ impl Cursor {
             prefix,
             pattern: Cmd::new().arg(pattern),
             count: None,
-            cursor: Bytes::from_static(b"0"),
+            cursor: Blob::from("0"),
             started: false,
             pending: VecDeque::new(),
         }
@@ -86,7 +86,7 @@ impl Cursor {
 
     /// Back to cursor 0, for another server; elements not yet returned are dropped.
     pub(crate) fn restart(&mut self) {
-        self.cursor = Bytes::from_static(b"0");
+        self.cursor = Blob::from("0");
         self.started = false;
         self.pending.clear();
     }
@@ -94,7 +94,7 @@ impl Cursor {
     /// The next element, or `None` when the server's cursor came back to 0; `fetch` sends one
     /// page's command and returns its reply. After an error, the next call asks for the same
     /// page again.
-    pub(crate) async fn next<F, Fut>(&mut self, mut fetch: F) -> Result<Option<Bytes>>
+    pub(crate) async fn next<F, Fut>(&mut self, mut fetch: F) -> Result<Option<Blob>>
     where
         F: FnMut(Cmd) -> Fut,
         Fut: Future<Output = Result<Value>>,
@@ -137,8 +137,8 @@ impl Cursor {
         if parts.len() != 2 {
             return Err(shape());
         }
-        let items = Vec::<Bytes>::from_value(parts.pop().unwrap_or(Value::Nil))?;
-        self.cursor = Bytes::from_value(parts.pop().unwrap_or(Value::Nil))?;
+        let items = Vec::<Blob>::from_value(parts.pop().unwrap_or(Value::Nil))?;
+        self.cursor = Blob::from_value(parts.pop().unwrap_or(Value::Nil))?;
         self.started = true;
         self.pending.extend(items);
         Ok(())

@@ -20,6 +20,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod blob;
 mod decode;
 mod encode;
 pub(crate) mod token;
@@ -27,6 +28,7 @@ mod value;
 
 use bytes::{Bytes, BytesMut};
 
+pub use blob::Blob;
 pub use decode::{Decoder, FrameScanner, frame_len};
 pub use encode::encode_value;
 pub(crate) use encode::format_double;
@@ -94,7 +96,8 @@ impl Header {
 
 /// Bulk data inside the decoder's buffer, lent to a [`Sink`].
 ///
-/// Read it with [`Chunk::as_bytes`], or take it without copying with [`Chunk::into_bytes`].
+/// Read it with [`Chunk::as_bytes`], take it without copying with [`Chunk::into_bytes`], or as a
+/// [`Blob`] with [`Chunk::into_blob`] (copied inline when short, shared when long).
 #[derive(Debug)]
 pub struct Chunk<'a> {
     buf: &'a mut BytesMut,
@@ -103,6 +106,7 @@ pub struct Chunk<'a> {
 
 impl Chunk<'_> {
     /// The bytes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
@@ -110,6 +114,24 @@ impl Chunk<'_> {
     /// Takes the bytes out of the buffer as a shared [`Bytes`] handle: no copy.
     pub fn into_bytes(self) -> Bytes {
         self.buf.split_to(self.len).freeze()
+    }
+
+    /// The bytes as a [`Blob`]: up to [`Blob::INLINE_CAPACITY`] bytes are copied inline (no
+    /// allocation, no reference count, and the read buffer stays free for reuse), longer ones
+    /// are taken without copying as with [`Chunk::into_bytes`].
+    #[inline]
+    pub fn into_blob(self) -> Blob {
+        if let Ok(len) = u8::try_from(self.len)
+            && usize::from(len) <= blob::INLINE
+        {
+            // The common case of a short string inside a reply: the buffer holds at least the
+            // CRLF after it and usually more, so a fixed-size window copies it in one move.
+            if let Some(window) = self.buf.first_chunk::<{ blob::INLINE + 1 }>() {
+                return Blob::from_window(window, len);
+            }
+            return Blob::copy_from_slice(self.as_bytes());
+        }
+        Blob::from(self.into_bytes())
     }
 
     /// Length in bytes.

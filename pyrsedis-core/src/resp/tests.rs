@@ -16,7 +16,7 @@ fn bulk(s: &str) -> Value {
 }
 
 fn simple(s: &str) -> Value {
-    Value::Simple(Bytes::copy_from_slice(s.as_bytes()))
+    Value::Simple(Blob::from(s))
 }
 
 macro_rules! cases {
@@ -367,21 +367,66 @@ fn only_one_reply_is_consumed_and_the_rest_stays_in_the_buffer() {
 }
 
 #[test]
-fn bulk_bodies_share_the_read_buffer() {
-    let mut buf = BytesMut::from(&b"*2\r\n$5\r\nhello\r\n$5\r\nworld\r\n"[..]);
-    let base = buf.as_ptr() as usize;
-    let end = base + buf.len();
+fn long_bulk_bodies_share_the_read_buffer_and_short_ones_are_copied_inline() {
+    let long = "a bulk string longer than the inline capacity";
+    let wire = format!(
+        "*3\r\n$5\r\nhello\r\n${}\r\n{long}\r\n$23\r\n{}\r\n",
+        long.len(),
+        "x".repeat(23)
+    );
+    let mut buf = BytesMut::from(wire.as_bytes());
+    let range = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
     let value = Decoder::new()
         .decode(&mut buf, &mut ValueSink::new())
         .unwrap()
         .unwrap();
     let Value::Array(items) = value else { panic!() };
-    for item in &items {
-        let Value::Bulk(b) = item else { panic!() };
-        let p = b.as_ptr() as usize;
-        assert!(p >= base && p < end, "bulk body was copied");
+    let bodies: Vec<&Blob> = items
+        .iter()
+        .map(|item| match item {
+            Value::Bulk(b) => b,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(bodies[0].is_inline() && bodies[2].is_inline());
+    assert!(
+        !range.contains(&(bodies[0].as_ptr() as usize)),
+        "short body not copied"
+    );
+    assert!(!bodies[1].is_inline());
+    assert!(
+        range.contains(&(bodies[1].as_ptr() as usize)),
+        "long body was copied"
+    );
+    assert_eq!(
+        items,
+        vec![bulk("hello"), bulk(long), bulk(&"x".repeat(23))]
+    );
+}
+
+#[test]
+fn a_reply_of_short_strings_leaves_the_read_buffer_free_for_the_next_read() {
+    let mut wire = b"*100\r\n".to_vec();
+    for i in 0..100 {
+        wire.extend_from_slice(format!("$9\r\nelement{i:02}\r\n").as_bytes());
     }
-    assert_eq!(items[1], bulk("world"));
+    let mut buf = BytesMut::with_capacity(4096);
+    buf.extend_from_slice(&wire);
+    let base = buf.as_ptr();
+    let value = Decoder::new()
+        .decode(&mut buf, &mut ValueSink::new())
+        .unwrap()
+        .unwrap();
+    let Value::Array(items) = &value else {
+        panic!("{value:?}")
+    };
+    assert_eq!(items.len(), 100);
+    assert_eq!(items[7], bulk("element07"));
+    // Nothing holds a reference into the buffer, so reserving reclaims it in place: the next
+    // read lands in memory already touched instead of a fresh allocation.
+    assert!(buf.is_empty());
+    buf.reserve(4096);
+    assert_eq!(buf.as_ptr(), base, "the read buffer was not reused");
 }
 
 /// A sink that records headers, to check what callers are told to reserve.
@@ -877,14 +922,20 @@ fn d5_a_reply_arriving_in_small_reads_is_decoded_in_linear_work() {
 /// test. What is checked is the design that makes it fast: the tree is built in one pass, one
 /// sink event per token in wire order (plus one `end` per aggregate), the same events whether
 /// the reply arrives at once or a byte at a time (nothing is re-parsed on resume), and every
-/// bulk body is shared with the read buffer, not copied.
+/// bulk body longer than a [`Blob`]'s inline capacity is shared with the read buffer, not
+/// copied.
 #[test]
 fn d6_the_tree_is_built_in_one_pass_with_one_event_per_token() {
     use std::io::Write;
     // A FalkorDB-like compact result: header, 1000 rows of [type, value] cells, statistics.
     let mut reply = b"*3\r\n*2\r\n*2\r\n:1\r\n$1\r\nn\r\n*2\r\n:1\r\n$1\r\nm\r\n*1000\r\n".to_vec();
     for i in 0..1000 {
-        let text = format!("name-{i}");
+        // Short names are copied inline, long ones shared with the read buffer.
+        let text = if i % 2 == 0 {
+            format!("name-{i}")
+        } else {
+            format!("a-rather-long-person-name-{i}")
+        };
         write!(
             reply,
             "*2\r\n*2\r\n:3\r\n:{i}\r\n*2\r\n:2\r\n${}\r\n{text}\r\n",
@@ -922,7 +973,8 @@ fn d6_the_tree_is_built_in_one_pass_with_one_event_per_token() {
     }
     assert!(done);
     assert_eq!(bytewise.0, whole.0, "events repeated or lost on resume");
-    // Zero copy: every bulk body of the tree points into the read buffer.
+    // Zero copy: every bulk body longer than a blob's inline capacity points into the read
+    // buffer; shorter ones are inline.
     let mut buf = BytesMut::from(&reply[..]);
     let range = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
     let value = Decoder::new()
@@ -930,21 +982,22 @@ fn d6_the_tree_is_built_in_one_pass_with_one_event_per_token() {
         .unwrap()
         .unwrap();
     let mut stack = vec![&value];
-    let mut bulks = 0;
+    let (mut bulks, mut shared_bulks) = (0, 0);
     while let Some(v) = stack.pop() {
         match v {
             Value::Array(items) => stack.extend(items),
             Value::Bulk(b) => {
                 bulks += 1;
-                assert!(
-                    range.contains(&(b.as_ptr() as usize)),
-                    "a bulk body was copied"
-                );
+                let shared = range.contains(&(b.as_ptr() as usize));
+                assert_eq!(shared, b.len() > Blob::INLINE_CAPACITY, "{b:?}");
+                assert_eq!(shared, !b.is_inline(), "{b:?}");
+                shared_bulks += usize::from(shared);
             }
             _ => {}
         }
     }
     assert_eq!(bulks, 1003);
+    assert_eq!(shared_bulks, 501);
 }
 
 /// How `input` fares under `limits`: `Ok(true)` complete, `Ok(false)` incomplete, or the kind of

@@ -4,21 +4,21 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use super::{Aggregate, Chunk, Header, Sink};
+use super::{Aggregate, Blob, Chunk, Header, Sink};
 
 /// A decoded reply: every RESP2 and RESP3 type.
 ///
-/// Bulk data shares the connection's read buffer ([`Bytes`]), so building a `Value` copies no
-/// string bodies.
+/// Bulk and simple strings are [`Blob`]s: up to 23 bytes are stored inline, longer ones share
+/// the connection's read buffer without a copy.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Value {
     /// Null (`_`, `$-1`, `*-1`).
     Nil,
     /// A simple string (`+OK`).
-    Simple(Bytes),
+    Simple(Blob),
     /// A bulk string.
-    Bulk(Bytes),
+    Bulk(Blob),
     /// An integer.
     Int(i64),
     /// A double (RESP3).
@@ -55,7 +55,7 @@ pub enum Value {
 
 impl Value {
     /// A bulk string value (a convenience for tests and examples).
-    pub fn bulk(data: impl Into<Bytes>) -> Value {
+    pub fn bulk(data: impl Into<Blob>) -> Value {
         Value::Bulk(data.into())
     }
 
@@ -121,9 +121,11 @@ pub enum ServerErrorKind {
 /// An error reply from the server (`-ERR ...` or a RESP3 blob error), kept as sent.
 ///
 /// Two errors are equal when their texts are; the wire form (simple or blob) is not compared.
+/// The text is a copy (errors are rare and short), which keeps a [`Value`] at 40 bytes and
+/// leaves the read buffer free.
 #[derive(Clone, Eq)]
 pub struct ServerError {
-    text: Bytes,
+    text: Box<[u8]>,
     blob: bool,
 }
 
@@ -131,13 +133,16 @@ impl ServerError {
     /// An error with the given full text (`"ERR unknown command"`).
     pub fn new(text: impl Into<Bytes>) -> ServerError {
         ServerError {
-            text: text.into(),
+            text: Vec::from(text.into()).into_boxed_slice(),
             blob: false,
         }
     }
 
-    pub(crate) fn from_wire(text: Bytes, blob: bool) -> ServerError {
-        ServerError { text, blob }
+    pub(crate) fn from_wire(text: &[u8], blob: bool) -> ServerError {
+        ServerError {
+            text: text.into(),
+            blob,
+        }
     }
 
     /// Whether it came as a RESP3 blob error (`!`) rather than a simple error (`-`).
@@ -264,13 +269,10 @@ impl Sink for ValueSink {
     type Output = Value;
 
     fn simple(&mut self, text: Chunk<'_>) {
-        self.push(Value::Simple(text.into_bytes()));
+        self.push(Value::Simple(text.into_blob()));
     }
     fn error(&mut self, text: Chunk<'_>, blob: bool) {
-        self.push(Value::Error(ServerError::from_wire(
-            text.into_bytes(),
-            blob,
-        )));
+        self.push(Value::Error(ServerError::from_wire(text.as_bytes(), blob)));
     }
     #[inline]
     fn bulk(&mut self, data: Chunk<'_>) {
@@ -278,10 +280,10 @@ impl Sink for ValueSink {
         if let (None, Some(Building::List { items, .. })) =
             (&self.pending_attributes, self.stack.last_mut())
         {
-            items.push(Value::Bulk(data.into_bytes()));
+            items.push(Value::Bulk(data.into_blob()));
             return;
         }
-        self.push(Value::Bulk(data.into_bytes()));
+        self.push(Value::Bulk(data.into_blob()));
     }
     fn verbatim(&mut self, format: [u8; 3], text: Chunk<'_>) {
         self.push(Value::Verbatim {
