@@ -410,11 +410,11 @@ fn build(buf: &[u8], len: usize, req: &httparse::Request<'_, '_>, limits: &Limit
             return Err(bare_lf());
         }
         match name.len() {
-            4 if name.eq_ignore_ascii_case(b"host") => {
+            4 if token_is(name, b"host") => {
                 hosts += 1;
                 check_host(h.value)?;
             }
-            6 if name.eq_ignore_ascii_case(b"expect") => {
+            6 if token_is(name, b"expect") => {
                 if h.value.eq_ignore_ascii_case(b"100-continue") {
                     head.expect_continue = true;
                 } else {
@@ -424,7 +424,7 @@ fn build(buf: &[u8], len: usize, req: &httparse::Request<'_, '_>, limits: &Limit
                     ));
                 }
             }
-            10 if name.eq_ignore_ascii_case(b"connection") => {
+            10 if token_is(name, b"connection") => {
                 // One token is the common case; a list takes the general path.
                 if h.value.eq_ignore_ascii_case(b"keep-alive") {
                     keep_alive_token = true;
@@ -437,7 +437,7 @@ fn build(buf: &[u8], len: usize, req: &httparse::Request<'_, '_>, limits: &Limit
                     }
                 }
             }
-            14 if name.eq_ignore_ascii_case(b"content-length") => {
+            14 if token_is(name, b"content-length") => {
                 if content_length.is_some() {
                     return Err(Error::new_protocol(
                         400,
@@ -446,7 +446,7 @@ fn build(buf: &[u8], len: usize, req: &httparse::Request<'_, '_>, limits: &Limit
                 }
                 content_length = Some(parse_content_length(h.value)?);
             }
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+            17 if token_is(name, b"transfer-encoding") => {
                 if chunked {
                     return Err(Error::new_protocol(
                         400,
@@ -492,6 +492,38 @@ fn build(buf: &[u8], len: usize, req: &httparse::Request<'_, '_>, limits: &Limit
     Ok(head)
 }
 
+/// Whether the token `name` (a header name httparse validated: tchars only) equals `lower`, a
+/// lowercase name of letters and `-`, ignoring ASCII case.
+///
+/// Setting bit 5 folds `A-Z` onto `a-z` and leaves `-` alone; among tchars only those bytes
+/// fold onto a letter or `-`, so the test is exact for tokens. Branch-free over a fixed
+/// length, so the compiler compares whole words instead of byte by byte with early exits.
+#[inline(always)]
+fn token_is<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
+    let Some(head) = name.first_chunk::<N>() else {
+        return false;
+    };
+    if name.len() != N {
+        return false;
+    }
+    let word = |bytes: &[u8; N], at: usize| {
+        let mut w = [0; 8];
+        w.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut diff = 0u64;
+    let mut at = 0;
+    while at + 8 <= N {
+        diff |= (word(head, at) | 0x2020_2020_2020_2020) ^ word(lower, at);
+        at += 8;
+    }
+    while at < N {
+        diff |= u64::from((head[at] | 0x20) ^ lower[at]);
+        at += 1;
+    }
+    diff == 0
+}
+
 /// The 413 for a `Content-Length` over `max_body`.
 pub(crate) fn too_large(len: u64, max_body: u64) -> Error {
     Error::new_protocol(
@@ -503,9 +535,8 @@ pub(crate) fn too_large(len: u64, max_body: u64) -> Error {
 /// Splits a request target into the path and query ranges (relative to the target).
 #[allow(clippy::type_complexity)]
 fn split_target(method: Method, target: &[u8]) -> Result<((usize, usize), Option<(usize, usize)>)> {
-    // httparse already refused controls, spaces and DEL; what is left to refuse is non-ASCII
-    // and a fragment.
-    if !target.is_ascii() || memchr::memchr(b'#', target).is_some() {
+    let (query_at, refused) = scan_target(target);
+    if refused {
         let b = target
             .iter()
             .copied()
@@ -563,20 +594,16 @@ fn split_target(method: Method, target: &[u8]) -> Result<((usize, usize), Option
         check_host(&rest[..auth_end])?;
         scheme_len + auth_end
     };
-    let rest = &target[path_start..];
-    Ok(match memchr::memchr(b'?', rest) {
-        Some(q) => (
-            (path_start, path_start + q),
-            Some((path_start + q + 1, target.len())),
-        ),
-        None => ((path_start, target.len()), None),
+    Ok(match query_at {
+        Some(q) if q >= path_start => ((path_start, q), Some((q + 1, target.len()))),
+        _ => ((path_start, target.len()), None),
     })
 }
 
 /// RFC 9110 §7.2 / RFC 3986: `uri-host [ ":" port ]`, possibly empty.
 fn check_host(value: &[u8]) -> Result<()> {
     let bad = || Error::new_protocol(400, format!("invalid Host {:?}", ascii(value)));
-    let (host, port) = if value.first() == Some(&b'[') {
+    let port = if value.first() == Some(&b'[') {
         let close = memchr::memchr(b']', value).ok_or_else(bad)?;
         let literal = &value[1..close];
         if literal.is_empty()
@@ -587,59 +614,118 @@ fn check_host(value: &[u8]) -> Result<()> {
             return Err(bad());
         }
         match &value[close + 1..] {
-            [] => (&value[..0], None),
-            [b':', port @ ..] => (&value[..0], Some(port)),
+            [] => None,
+            [b':', port @ ..] => Some(port),
             _ => return Err(bad()),
         }
     } else {
-        // One pass: every byte a host byte or a colon, remembering the last colon (the port
-        // separator); the part before it is checked again only when there is one.
-        let mut colon = None;
-        for (i, &b) in value.iter().enumerate() {
-            if b == b':' {
-                colon = Some(i);
-            } else if !HOST_CHARS[usize::from(b)] {
-                return Err(bad());
+        // One branch-free pass ORs the classes of all bytes: any invalid byte shows, and so
+        // does a colon. Only a value with a colon is looked at again: the port is after the
+        // last one, and the host before it must hold none.
+        let classes = value
+            .iter()
+            .fold(0u8, |acc, &b| acc | HOST_CLASS[usize::from(b)]);
+        if classes & INVALID != 0 {
+            return Err(bad());
+        }
+        if classes & COLON == 0 {
+            None
+        } else {
+            let first = value.iter().position(|&b| b == b':');
+            let last = value.iter().rposition(|&b| b == b':');
+            match (first, last) {
+                (Some(first), Some(last)) if first == last => value.get(last + 1..),
+                _ => return Err(bad()),
             }
         }
-        match colon {
-            Some(i) => (&value[..i], Some(&value[i + 1..])),
-            None => (value, None),
-        }
     };
-    let host_ok = port.is_none() || host.iter().all(|&b| HOST_CHARS[usize::from(b)]);
-    let port_ok = port.is_none_or(|p| p.len() <= 5 && p.iter().all(u8::is_ascii_digit));
-    if host_ok && port_ok {
-        Ok(())
-    } else {
-        Err(bad())
+    match port {
+        Some(p) if p.len() > 5 || !p.iter().all(u8::is_ascii_digit) => Err(bad()),
+        _ => Ok(()),
     }
 }
 
-/// Bytes allowed in a `uri-host` (RFC 3986 reg-name: unreserved, sub-delims, `%`).
-static HOST_CHARS: [bool; 256] = {
-    let mut table = [false; 256];
+/// Where the query's `?` is in a request target, and whether the target holds a byte that is
+/// refused (`#` or non-ASCII; httparse already refused controls, spaces and DEL).
+///
+/// `?` cannot occur in a scheme or a valid authority, so the first one starts the query.
+#[inline]
+fn scan_target(target: &[u8]) -> (Option<usize>, bool) {
+    // Short targets are the common case, where the vector searches' setup costs more than a
+    // plain pass; the two ways give the same answer (tested).
+    if target.len() < 32 {
+        scan_target_short(target)
+    } else {
+        scan_target_long(target)
+    }
+}
+
+/// [`scan_target`] in one branch-free pass over the byte classes, then a search for `?` only
+/// when there is one.
+#[inline]
+fn scan_target_short(target: &[u8]) -> (Option<usize>, bool) {
+    let classes = target
+        .iter()
+        .fold(0u8, |acc, &b| acc | TARGET_CLASS[usize::from(b)]);
+    let query_at = if classes & QUERY != 0 {
+        target.iter().position(|&b| b == b'?')
+    } else {
+        None
+    };
+    (query_at, classes & (FRAGMENT | NON_ASCII) != 0)
+}
+
+/// [`scan_target`] with a vector search for `?` or `#` and the word-at-a-time ASCII check.
+fn scan_target_long(target: &[u8]) -> (Option<usize>, bool) {
+    match memchr::memchr2(b'?', b'#', target) {
+        Some(i) if target[i] == b'?' => (
+            Some(i),
+            memchr::memchr(b'#', &target[i..]).is_some() || !target.is_ascii(),
+        ),
+        Some(_) => (None, true),
+        None => (None, !target.is_ascii()),
+    }
+}
+
+/// [`TARGET_CLASS`] of `?`.
+const QUERY: u8 = 1;
+/// [`TARGET_CLASS`] of `#`.
+const FRAGMENT: u8 = 2;
+/// [`TARGET_CLASS`] of bytes 0x80 and up.
+const NON_ASCII: u8 = 4;
+
+/// What [`split_target`] looks for in a request target, by byte: [`QUERY`], [`FRAGMENT`],
+/// [`NON_ASCII`], or 0 for the rest.
+static TARGET_CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    table[b'?' as usize] = QUERY;
+    table[b'#' as usize] = FRAGMENT;
+    let mut c = 0x80;
+    while c < 256 {
+        table[c] = NON_ASCII;
+        c += 1;
+    }
+    table
+};
+
+/// [`HOST_CLASS`] of a byte allowed in a `uri-host`.
+const HOST: u8 = 1;
+/// [`HOST_CLASS`] of `:`.
+const COLON: u8 = 2;
+/// [`HOST_CLASS`] of any other byte.
+const INVALID: u8 = 4;
+
+/// The class of every byte of a `Host` value: [`HOST`] for RFC 3986 reg-name bytes
+/// (unreserved, sub-delims, `%`), [`COLON`], or [`INVALID`].
+static HOST_CLASS: [u8; 256] = {
+    let mut table = [INVALID; 256];
     let mut c: u8 = 0;
     loop {
-        table[c as usize] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b'%'
-            );
+        if c == b':' {
+            table[c as usize] = COLON;
+        } else if is_reg_name_byte(c) {
+            table[c as usize] = HOST;
+        }
         if c == u8::MAX {
             break;
         }
@@ -647,6 +733,29 @@ static HOST_CHARS: [bool; 256] = {
     }
     table
 };
+
+/// RFC 3986 reg-name bytes: unreserved, sub-delims, and `%` (of a percent-encoding).
+const fn is_reg_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b'%'
+        )
+}
 
 /// `Content-Length = 1*DIGIT`, fitting a `u64`.
 fn parse_content_length(value: &[u8]) -> Result<u64> {

@@ -255,3 +255,63 @@ fn agrees_with_httparse_on_accepted_heads() {
         assert_eq!(ours, theirs);
     }
 }
+
+/// Bytes httparse accepts in a header name (RFC 9110 tchar).
+fn tchars() -> impl Iterator<Item = u8> {
+    (0..=255u8).filter(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+#[test]
+fn token_is_agrees_with_a_case_insensitive_compare_for_every_tchar() {
+    fn check<const N: usize>(lower: &[u8; N]) {
+        let mut name = *lower;
+        assert!(token_is(&name, lower));
+        assert!(token_is(&name.to_ascii_uppercase(), lower));
+        // Every single-byte change, at every position, to every byte a header name may hold.
+        for at in 0..N {
+            for b in tchars() {
+                name[at] = b;
+                assert_eq!(
+                    token_is(&name, lower),
+                    name.eq_ignore_ascii_case(lower),
+                    "{:?} vs {:?}",
+                    String::from_utf8_lossy(&name),
+                    String::from_utf8_lossy(lower)
+                );
+            }
+            name[at] = lower[at];
+        }
+        assert!(!token_is(&lower[..N - 1], lower));
+        assert!(!token_is(&[lower.as_slice(), b"x"].concat(), lower));
+    }
+    check(b"host");
+    check(b"expect");
+    check(b"connection");
+    check(b"content-length");
+    check(b"transfer-encoding");
+}
+
+#[test]
+fn the_short_and_long_target_scans_agree() {
+    // A small LCG over the bytes that matter: ordinary, `?`, `#`, `/`, `=` and non-ASCII.
+    let alphabet = [b'a', b'/', b'?', b'#', b'=', b'%', 0x7e, 0x80, 0xc3, 0xff];
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    for len in 0..80 {
+        for _ in 0..200 {
+            let target: Vec<u8> = (0..len)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    alphabet[(state >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            let expected_query = target.iter().position(|&b| b == b'?');
+            let expected_refused = target.iter().any(|&b| b == b'#' || !b.is_ascii());
+            for (query, refused) in [scan_target_short(&target), scan_target_long(&target)] {
+                assert_eq!(refused, expected_refused, "{target:?}");
+                if !refused {
+                    assert_eq!(query, expected_query, "{target:?}");
+                }
+            }
+        }
+    }
+}
