@@ -315,3 +315,64 @@ fn the_short_and_long_target_scans_agree() {
         }
     }
 }
+
+#[test]
+fn check_host_agrees_with_a_plain_reading_of_the_grammar() {
+    // uri-host [ ":" port ]: a reg-name (or an IPv6 literal in brackets) and at most five
+    // digits after the last colon; written the obvious way, without the one-pass tricks.
+    fn reference(value: &[u8]) -> bool {
+        let reg_name = |b: &u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(b);
+        let port_ok = |p: &[u8]| p.len() <= 5 && p.iter().all(u8::is_ascii_digit);
+        if let Some(rest) = value.strip_prefix(b"[") {
+            let Some(close) = rest.iter().position(|&b| b == b']') else {
+                return false;
+            };
+            let literal = &rest[..close];
+            let literal_ok = !literal.is_empty()
+                && literal
+                    .iter()
+                    .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+            return literal_ok
+                && match &rest[close + 1..] {
+                    [] => true,
+                    [b':', port @ ..] => port_ok(port),
+                    _ => false,
+                };
+        }
+        match value.iter().rposition(|&b| b == b':') {
+            Some(i) => value[..i].iter().all(reg_name) && port_ok(&value[i + 1..]),
+            None => value.iter().all(reg_name),
+        }
+    }
+    let alphabet = b"a1:[].-% @\x80";
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    for len in 0..24 {
+        for _ in 0..500 {
+            let value: Vec<u8> = (0..len)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    alphabet[(state >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            assert_eq!(
+                check_host(&value).is_ok(),
+                reference(&value),
+                "{:?}",
+                String::from_utf8_lossy(&value)
+            );
+        }
+    }
+    for ok in [
+        "localhost:8080",
+        "[::1]:80",
+        "a",
+        "",
+        "x:",
+        "www.example.com",
+    ] {
+        assert!(check_host(ok.as_bytes()).is_ok(), "{ok}");
+    }
+    for bad in ["a:b:1", "a:123456", "a b", "[::1", "[]", "[::1]x", "h@st"] {
+        assert!(check_host(bad.as_bytes()).is_err(), "{bad}");
+    }
+}
