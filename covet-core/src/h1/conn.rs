@@ -14,8 +14,10 @@
 //!   or the connection is closed after the response (also when `100 Continue` was never
 //!   sent, since the client may or may not send the body then).
 
+use std::future::Future;
 use std::io;
 use std::pin::pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
@@ -167,7 +169,9 @@ impl<S: Transport> Conn<'_, S> {
 
     /// Reads until a whole head is buffered; `None` when the connection is done.
     async fn read_head(&mut self) -> io::Result<Option<Head>> {
-        let deadline = Instant::now() + self.shared.timeouts.header_read;
+        // The clock is read only when the head is not all there yet: a keep-alive request
+        // that arrived in one read (the common case) costs no clock read here.
+        let mut deadline = None;
         // The body limit that fits the route is applied once the request is routed.
         let limits = self.shared.limits.for_heads();
         loop {
@@ -176,6 +180,8 @@ impl<S: Transport> Conn<'_, S> {
                 Ok(None) => {}
                 Err(e) => return self.fail(&e).await.map(|()| None),
             }
+            let deadline =
+                *deadline.get_or_insert_with(|| Instant::now() + self.shared.timeouts.header_read);
             self.flush().await?;
             let left = deadline.saturating_duration_since(Instant::now());
             match self.read(left, false).await? {
@@ -535,7 +541,15 @@ impl<S: Transport> Conn<'_, S> {
         }
         // A flush cancelled part-way (a streaming handler finishing first) loses and repeats
         // nothing: the transport sends what was left before the next bytes.
-        match timeout(self.shared.timeouts.write, self.io.send_all(&mut self.wbuf)).await {
+        let write_timeout = self.shared.timeouts.write;
+        let mut send = pin!(self.io.send_all(&mut self.wbuf));
+        // Most responses fit the socket buffer and go out on the first try: only a send that
+        // has to wait reads the clock and arms the write timeout.
+        if let Poll::Ready(r) = std::future::poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await
+        {
+            return r;
+        }
+        match timeout(write_timeout, send).await {
             Ok(r) => r,
             Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
         }
