@@ -619,24 +619,16 @@ fn check_host(value: &[u8]) -> Result<()> {
             _ => return Err(bad()),
         }
     } else {
-        // One branch-free pass ORs the classes of all bytes: any invalid byte shows, and so
-        // does a colon. Only a value with a colon is looked at again: the port is after the
-        // last one, and the host before it must hold none.
-        let classes = value
+        // The reg-name runs up to the first byte outside it; the value ends there, or a colon
+        // does and the port follows (a second colon is not a digit and fails the port).
+        let end = value
             .iter()
-            .fold(0u8, |acc, &b| acc | HOST_CLASS[usize::from(b)]);
-        if classes & INVALID != 0 {
-            return Err(bad());
-        }
-        if classes & COLON == 0 {
-            None
-        } else {
-            let first = value.iter().position(|&b| b == b':');
-            let last = value.iter().rposition(|&b| b == b':');
-            match (first, last) {
-                (Some(first), Some(last)) if first == last => value.get(last + 1..),
-                _ => return Err(bad()),
-            }
+            .position(|&b| !HOST_CHARS[usize::from(b)])
+            .unwrap_or(value.len());
+        match value.get(end..) {
+            None | Some([]) => None,
+            Some([b':', port @ ..]) => Some(port),
+            Some(_) => return Err(bad()),
         }
     };
     match port {
@@ -651,81 +643,54 @@ fn check_host(value: &[u8]) -> Result<()> {
 /// `?` cannot occur in a scheme or a valid authority, so the first one starts the query.
 #[inline]
 fn scan_target(target: &[u8]) -> (Option<usize>, bool) {
-    // Short targets are the common case, where the vector searches' setup costs more than a
-    // plain pass; the two ways give the same answer (tested).
-    if target.len() < 32 {
-        scan_target_short(target)
-    } else {
-        scan_target_long(target)
-    }
-}
-
-/// [`scan_target`] in one branch-free pass over the byte classes, then a search for `?` only
-/// when there is one.
-#[inline]
-fn scan_target_short(target: &[u8]) -> (Option<usize>, bool) {
-    let classes = target
-        .iter()
-        .fold(0u8, |acc, &b| acc | TARGET_CLASS[usize::from(b)]);
-    let query_at = if classes & QUERY != 0 {
-        target.iter().position(|&b| b == b'?')
-    } else {
-        None
-    };
-    (query_at, classes & (FRAGMENT | NON_ASCII) != 0)
-}
-
-/// [`scan_target`] with a vector search for `?` or `#` and the word-at-a-time ASCII check.
-fn scan_target_long(target: &[u8]) -> (Option<usize>, bool) {
-    match memchr::memchr2(b'?', b'#', target) {
-        Some(i) if target[i] == b'?' => (
-            Some(i),
-            memchr::memchr(b'#', &target[i..]).is_some() || !target.is_ascii(),
-        ),
+    match first_special(target, true) {
+        None => (None, false),
+        Some(i) if target[i] == b'?' => (Some(i), first_special(&target[i + 1..], false).is_some()),
         Some(_) => (None, true),
-        None => (None, !target.is_ascii()),
     }
 }
 
-/// [`TARGET_CLASS`] of `?`.
-const QUERY: u8 = 1;
-/// [`TARGET_CLASS`] of `#`.
-const FRAGMENT: u8 = 2;
-/// [`TARGET_CLASS`] of bytes 0x80 and up.
-const NON_ASCII: u8 = 4;
-
-/// What [`split_target`] looks for in a request target, by byte: [`QUERY`], [`FRAGMENT`],
-/// [`NON_ASCII`], or 0 for the rest.
-static TARGET_CLASS: [u8; 256] = {
-    let mut table = [0; 256];
-    table[b'?' as usize] = QUERY;
-    table[b'#' as usize] = FRAGMENT;
-    let mut c = 0x80;
-    while c < 256 {
-        table[c] = NON_ASCII;
-        c += 1;
+/// The index of the first `#` or non-ASCII byte in `bytes` (or `?`, when `query` is set).
+///
+/// Eight bytes at a time: a word with none of them (almost every word of a target) costs a
+/// few arithmetic operations, with no per-byte branch and no vector-search setup, which
+/// dominates on targets of tens of bytes. Only a word that has one is looked at byte by byte.
+#[inline]
+fn first_special(bytes: &[u8], query: bool) -> Option<usize> {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of a byte of the result is set if that byte of `word` is `byte`; it is
+    // never set for a word without one, which is all the word loop relies on.
+    let has = |word: u64, byte: u8| {
+        let x = word ^ (LOW * u64::from(byte));
+        x.wrapping_sub(LOW) & !x & HIGH
+    };
+    let is_special = |b: u8| b == b'#' || !b.is_ascii() || (query && b == b'?');
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut words {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let query_mask = if query { has(word, b'?') } else { 0 };
+        if (has(word, b'#') | query_mask | (word & HIGH)) != 0 {
+            return chunk.iter().position(|&b| is_special(b)).map(|i| at + i);
+        }
+        at += 8;
     }
-    table
-};
+    words
+        .remainder()
+        .iter()
+        .position(|&b| is_special(b))
+        .map(|i| at + i)
+}
 
-/// [`HOST_CLASS`] of a byte allowed in a `uri-host`.
-const HOST: u8 = 1;
-/// [`HOST_CLASS`] of `:`.
-const COLON: u8 = 2;
-/// [`HOST_CLASS`] of any other byte.
-const INVALID: u8 = 4;
-
-/// The class of every byte of a `Host` value: [`HOST`] for RFC 3986 reg-name bytes
-/// (unreserved, sub-delims, `%`), [`COLON`], or [`INVALID`].
-static HOST_CLASS: [u8; 256] = {
-    let mut table = [INVALID; 256];
+/// Bytes allowed in a `uri-host` reg-name.
+static HOST_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
     let mut c: u8 = 0;
     loop {
-        if c == b':' {
-            table[c as usize] = COLON;
-        } else if is_reg_name_byte(c) {
-            table[c as usize] = HOST;
-        }
+        table[c as usize] = is_reg_name_byte(c);
         if c == u8::MAX {
             break;
         }
