@@ -295,27 +295,41 @@ fn token_is_agrees_with_a_case_insensitive_compare_for_every_tchar() {
 fn the_word_at_a_time_target_scan_agrees_with_a_plain_one() {
     // A small LCG over the bytes that matter: ordinary, `?`, `#`, `/`, `=`, bytes one bit
     // away from `?` and `#` (where a word trick could go wrong), and non-ASCII.
-    let alphabet = [
+    // Mostly ordinary bytes (`a`), so that the specials land at every offset of a word.
+    let mut alphabet = vec![
         b'/', b'?', b'#', b'=', b'>', b'"', b'\x7f', 0x80, 0xbf, 0xc3, 0xff,
     ];
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    for len in 0..80 {
-        for _ in 0..300 {
-            let target: Vec<u8> = (0..len)
+    alphabet.resize(alphabet.len() * 4, b'a');
+    for_random_strings(&alphabet, 80, 300, 0x2545_f491_4f6c_dd1d, |target| {
+        let query = target.iter().position(|&b| b == b'?');
+        let refused = target.iter().any(|&b| b == b'#' || !b.is_ascii());
+        let (got_query, got_refused) = scan_target(target);
+        assert_eq!(got_refused, refused, "{target:?}");
+        if !refused {
+            assert_eq!(got_query, query, "{target:?}");
+        }
+    });
+}
+
+/// Calls `check` with `per_len` strings of every length below `max_len`, drawn from
+/// `alphabet` by a fixed LCG (the same strings every run).
+fn for_random_strings(
+    alphabet: &[u8],
+    max_len: usize,
+    per_len: usize,
+    seed: u64,
+    mut check: impl FnMut(&[u8]),
+) {
+    let mut state = seed;
+    for len in 0..max_len {
+        for _ in 0..per_len {
+            let value: Vec<u8> = (0..len)
                 .map(|_| {
                     state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
-                    // Mostly ordinary bytes, so that specials land at every offset of a word.
-                    let pick = (state >> 33) as usize % (alphabet.len() * 4);
-                    alphabet.get(pick).copied().unwrap_or(b'a')
+                    alphabet[(state >> 33) as usize % alphabet.len()]
                 })
                 .collect();
-            let query = target.iter().position(|&b| b == b'?');
-            let refused = target.iter().any(|&b| b == b'#' || !b.is_ascii());
-            let (got_query, got_refused) = scan_target(&target);
-            assert_eq!(got_refused, refused, "{target:?}");
-            if !refused {
-                assert_eq!(got_query, query, "{target:?}");
-            }
+            check(&value);
         }
     }
 }
@@ -348,24 +362,14 @@ fn check_host_agrees_with_a_plain_reading_of_the_grammar() {
             None => value.iter().all(reg_name),
         }
     }
-    let alphabet = b"a1:[].-% @\x80";
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    for len in 0..24 {
-        for _ in 0..500 {
-            let value: Vec<u8> = (0..len)
-                .map(|_| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
-                    alphabet[(state >> 33) as usize % alphabet.len()]
-                })
-                .collect();
-            assert_eq!(
-                check_host(&value).is_ok(),
-                reference(&value),
-                "{:?}",
-                String::from_utf8_lossy(&value)
-            );
-        }
-    }
+    for_random_strings(b"a1:[].-% @\x80", 24, 500, 0x9e37_79b9_7f4a_7c15, |value| {
+        assert_eq!(
+            check_host(value).is_ok(),
+            reference(value),
+            "{:?}",
+            String::from_utf8_lossy(value)
+        );
+    });
     for ok in [
         "localhost:8080",
         "[::1]:80",
