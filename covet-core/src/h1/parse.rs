@@ -500,12 +500,9 @@ fn build(buf: &[u8], len: usize, req: &httparse::Request<'_, '_>, limits: &Limit
 /// length, so the compiler compares whole words instead of byte by byte with early exits.
 #[inline(always)]
 fn token_is<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
-    let Some(head) = name.first_chunk::<N>() else {
+    let Ok(head) = <&[u8; N]>::try_from(name) else {
         return false;
     };
-    if name.len() != N {
-        return false;
-    }
     let word = |bytes: &[u8; N], at: usize| {
         let mut w = [0; 8];
         w.copy_from_slice(&bytes[at..at + 8]);
