@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::resp::Blob;
-
 use crate::cmd::cmd;
 use crate::config::Config;
 use crate::conn::Connection;
+use crate::resp::Blob;
 use crate::{Error, ErrorKind, Result, Value};
 
 /// Attempts to reconnect (with doubling delays from 50 ms) before a reconnect error is returned.
