@@ -40,6 +40,13 @@ fn rounds() -> usize {
         .unwrap_or(11)
 }
 
+/// The groups that need a redis-server, by the names `PYRSEDIS_BENCH` is matched against.
+const GET_ROUND_TRIPS: &str = "GET round trips";
+const SET_ROUND_TRIPS: &str = "SET round trips";
+const PIPELINE: &str = "pipeline of 1000 SET";
+const MGET: &str = "MGET of 10k keys";
+const LRANGE: [(&str, usize); 2] = [("LRANGE of 1M", 1_000_000), ("LRANGE of 3M", 3_000_000)];
+
 /// Whether the group `name` runs: `PYRSEDIS_BENCH` unset, or one of its words in `name`.
 fn selected(name: &str) -> bool {
     match std::env::var("PYRSEDIS_BENCH") {
@@ -194,12 +201,12 @@ fn main() {
         falkordb_capture_contest();
     }
     let server_groups = [
-        "GET round trips",
-        "SET round trips",
-        "pipeline of 1000 SET",
-        "MGET of 10k keys",
-        "LRANGE of 1M",
-        "LRANGE of 3M",
+        GET_ROUND_TRIPS,
+        SET_ROUND_TRIPS,
+        PIPELINE,
+        MGET,
+        LRANGE[0].0,
+        LRANGE[1].0,
     ];
     if !server_groups.iter().any(|group| selected(group)) {
         return;
@@ -227,8 +234,11 @@ fn main() {
     ours_blocking.set("key", "0123456789abcdef").unwrap();
 
     const N: usize = 2000;
-    for (label, get) in [("GET", true), ("SET", false)] {
-        if !selected(&format!("{label} round trips")) {
+    for (group, label, get) in [
+        (GET_ROUND_TRIPS, "GET", true),
+        (SET_ROUND_TRIPS, "SET", false),
+    ] {
+        if !selected(group) {
             continue;
         }
         let mut contest = Contest::new(
@@ -305,14 +315,14 @@ fn main() {
         println!("{}", contest.run().to_markdown());
     }
 
-    if selected("pipeline of 1000 SET") {
+    if selected(PIPELINE) {
         pipeline_contest(&ours, &mut theirs, &rt);
     }
-    if selected("MGET of 10k keys") {
+    if selected(MGET) {
         mget_contest(&ours, &ours_blocking, &mut theirs, &rt);
     }
-    for n in [1_000_000, 3_000_000] {
-        if selected(&format!("LRANGE of {}M", n / 1_000_000)) {
+    for (group, n) in LRANGE {
+        if selected(group) {
             lrange_contest(&server, &ours, &ours_blocking, &mut theirs, &rt, n);
         }
     }
@@ -320,7 +330,7 @@ fn main() {
 
 /// A pipeline of 1000 SET, one write and one read each.
 fn pipeline_contest(ours: &Client, theirs: &mut redis::Connection, rt: &tokio::runtime::Runtime) {
-    let mut contest = Contest::new("pipeline of 1000 SET", rounds());
+    let mut contest = Contest::new(PIPELINE, rounds());
     contest.contender("redis-rs 1.2.1", || {
         timed(|| {
             let mut pipe = redis::pipe();
@@ -355,7 +365,7 @@ fn mget_contest(
         .map(|k| (k.clone(), "0123456789abcdef".into()))
         .collect();
     ours_blocking.mset(&pairs).unwrap();
-    let mut contest = Contest::new("MGET of 10k keys", rounds());
+    let mut contest = Contest::new(MGET, rounds());
     contest.contender("redis-rs 1.2.1", || {
         timed(|| {
             black_box(
